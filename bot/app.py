@@ -1,0 +1,102 @@
+"""The one place that builds the PTB application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.commands import client_commands
+from bot.context import AppState, BotContext
+from bot.directory import Clock, load_directory
+from bot.hours import HolidayCalendar
+from bot.i18n import translator
+from bot.languages import LANGUAGES
+from bot.settings import Settings
+from storage import users
+from storage.db import create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    engine: AsyncEngine | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+    rate_limit: bool = True,
+) -> Application:
+    """Build the bot; nothing connects until the application is initialised."""
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.token or "")
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
+        .context_types(ContextTypes(context=BotContext, bot_data=AppState))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.tz,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:  # replies: PTB's limiter keeps Telegram's limits and retries a 429 after retry_after
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)
+        )
+    app = builder.build()
+    state: AppState = app.bot_data
+    state.settings = settings
+    state.engine = engine or create_engine(settings.database_url)
+    state.sessions = session_factory(state.engine)
+    state.clock = clock
+    state.hours_clock = Clock(settings.tz, HolidayCalendar(settings.holiday_state))
+    handlers.register_all(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    state: AppState = app.bot_data
+    async with state.sessions() as session, session.begin():
+        await users.ensure_admins(session, state.settings.admin_ids, today=state.clock().date())
+    await reload_directory(app)
+    await _set_command_menus(app)
+
+
+async def reload_directory(app: Application) -> None:
+    """Read the service directory into memory again (at start, after an import or an edit)."""
+    state: AppState = app.bot_data
+    async with state.sessions() as session:
+        state.directory = await load_directory(session)
+
+
+async def _set_command_menus(app: Application) -> None:
+    settings: Settings = app.bot_data.settings
+    try:
+        default = translator(settings.default_language, settings.timezone)
+        await app.bot.set_my_commands(client_commands(default))
+        for code in LANGUAGES:
+            await app.bot.set_my_commands(
+                client_commands(translator(code, settings.timezone)), language_code=code
+            )
+    except TelegramError as exc:  # the menu is a convenience: never a reason not to start
+        log.warning("could not set the command menus: %s", exc)
+
+
+async def _post_shutdown(app: Application) -> None:
+    await app.bot_data.engine.dispose()

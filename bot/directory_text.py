@@ -1,0 +1,139 @@
+"""Wording of the directory: service cards and list labels, HTML-escaped, in the user's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from babel import Locale
+
+from bot.directory import Clock, Directory, ServiceEntry, status
+from bot.hours import State, Status, day_plan, week_plan
+from bot.hours_text import day_line, status_line, week_lines
+from bot.i18n import Translator
+
+STATE_ICON = {
+    State.OPEN: "🟢",
+    State.APPOINTMENT_ONLY: "📅",
+    State.CLOSED: "🔴",
+    State.TEMPORARILY_CLOSED: "⛔",
+}
+MAX_DESCRIPTION = 1200  # keeps a card well inside Telegram's 4096 characters
+
+
+def list_label(service: ServiceEntry, state: Status, tr: Translator) -> str:
+    """A button label: state icon and the name (buttons are plain text, no HTML)."""
+    return f"{STATE_ICON[state.state]} {service.name(tr.lang)}"[:64]
+
+
+def language_names(codes: list[str], tr: Translator) -> str:
+    names = []
+    for code in codes:
+        try:
+            names.append(Locale.parse(code).get_display_name(tr.locale) or code)
+        except (ValueError, LookupError):
+            names.append(code)
+    return ", ".join(names)
+
+
+def not_translated_mark(tr: Translator) -> str:
+    return tr.gettext("(not yet translated – shown in German)")
+
+
+def service_card(
+    service: ServiceEntry, tr: Translator, now: dt.datetime, clock: Clock, directory: Directory | None = None
+) -> str:
+    _ = tr.gettext
+    iso = tr.isolate
+    lang = tr.lang
+    today = now.astimezone(clock.tz).date()
+    current = status(service, now, clock)
+    name = service.text("name", lang)
+    lines = [f"<b>{escape(service.name(lang))}</b>"]
+    if service.provider:
+        lines.append(f"<i>{escape(iso(service.provider))}</i>")
+    lines.append(f"{STATE_ICON[current.state]} {escape(status_line(current, tr, now))}")
+    description = service.text("description", lang)
+    if (name and not name.translated) or (description and not description.translated):
+        lines.append(f"<i>{escape(not_translated_mark(tr))}</i>")
+    if description:
+        lines += ["", escape(_shorten(description.text, MAX_DESCRIPTION))]
+    audience = service.text("audience", lang)
+    if audience:
+        lines.append("👥 " + escape(_("For: {audience}").format(audience=audience.text)))
+
+    lines += [
+        "",
+        "🕐 "
+        + escape(
+            _("Today: {hours}").format(hours=day_line(day_plan(service.hours, today, clock.holidays), tr))
+        ),
+    ]
+    week = week_plan(service.hours, today, clock.holidays)
+    lines += [escape(line) for line in week_lines(week, tr, today)]
+
+    lines.append("")
+    if service.address:
+        lines.append("📍 " + escape(iso(service.address)))
+    if service.phone:
+        lines.append("📞 " + escape(iso(service.phone)))
+    if service.email:
+        lines.append("✉️ " + escape(iso(service.email)))
+    if service.website:
+        lines.append("🌐 " + escape(iso(service.website)))
+    if service.languages_spoken:
+        lines.append(
+            "🗣 "
+            + escape(
+                _("Languages spoken: {languages}").format(
+                    languages=language_names(service.languages_spoken, tr)
+                )
+            )
+        )
+    fee = service.text("fee", lang)
+    if service.free:
+        lines.append("💶 " + escape(_("Free of charge")))
+    elif fee:
+        lines.append("💶 " + escape(_("Costs: {fee}").format(fee=fee.text)))
+    lines.append("📅 " + escape(appointment_line(service.appointment, tr)))
+    info = service.text("appointment_info", lang)
+    if info:
+        lines.append(escape(info.text))
+    if service.booking_url:
+        lines.append(escape(_("Book online: {url}").format(url=iso(service.booking_url))))
+    if service.wheelchair_accessible:
+        lines.append("♿ " + escape(_("Wheelchair accessible")))
+
+    for contact in service.contacts[:5]:
+        role = contact.texts.get("role")
+        role_text = (role.get(lang) or role.get("de")) if role else None
+        parts = [f"👤 <b>{escape(iso(contact.name))}</b>"]
+        if role_text:
+            parts.append(escape(role_text))
+        lines += ["", " – ".join(parts)]
+        if contact.phone:
+            lines.append("📞 " + escape(iso(contact.phone)))
+        if contact.email:
+            lines.append("✉️ " + escape(iso(contact.email)))
+        if contact.hours is not None:
+            lines.append(
+                "🕐 "
+                + escape(
+                    _("Consultation today: {hours}").format(
+                        hours=day_line(day_plan(contact.hours, today, clock.holidays), tr)
+                    )
+                )
+            )
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def appointment_line(kind: str, tr: Translator) -> str:
+    if kind == "yes":
+        return tr.gettext("Appointment needed")
+    if kind == "recommended":
+        return tr.gettext("Appointment recommended")
+    return tr.gettext("No appointment needed")

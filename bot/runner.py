@@ -1,0 +1,92 @@
+"""Starting the bot: real Telegram (polling or webhook), or local chat mode against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_application
+from bot.settings import Settings
+from storage.db import create_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+LOCAL_TOKEN = "1000000001:LOCAL-chat-mode-token-not-secret"
+LOCAL_LOG = Path("var/integrationsbot.log")
+
+
+async def prepare_database(settings: Settings, engine: AsyncEngine | None = None) -> None:
+    """Apply migrations (and, once the directory exists, load the bundled sample content)."""
+    own = engine is None
+    engine = engine or create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        if own:
+            await engine.dispose()
+
+
+def run_telegram(settings: Settings) -> None:
+    """Real Telegram: webhook mode when WEBHOOK_URL is set, else long polling."""
+    asyncio.run(prepare_database(settings))
+    app = build_application(settings)
+    if settings.webhook_url:
+        log.info("starting in webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_url.rstrip("/").rsplit("/", 1)[-1] or "telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+        )
+    else:
+        log.info("starting with long polling")
+        app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"])
+
+
+async def run_local(settings: Settings) -> None:
+    """No token: start the Bot API emulator on loopback and chat with the bot in this terminal."""
+    from bot.emulator import BotAPIEmulator
+    from bot.localchat import run_local_chat
+    from bot.personas import PERSONAS, staff_ids
+
+    emulator = BotAPIEmulator(token=LOCAL_TOKEN, bot_username="integrationsbot_local")
+    await emulator.start()
+    local = settings.model_copy(
+        update={
+            "telegram_api_url": emulator.api_url,
+            "admin_ids": sorted({*settings.admin_ids, *staff_ids()}),
+        }
+    )
+    await prepare_database(local)
+    app = build_application(local, token=LOCAL_TOKEN)
+    for persona in PERSONAS.values():
+        emulator.add_user(
+            user_id=persona.user_id, first_name=persona.first_name, language_code=persona.language_code
+        )
+    try:
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0.0, timeout=10)
+            await _grant_persona_roles(app)
+            await run_local_chat(emulator, PERSONAS, start_persona="client-ar")
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await emulator.stop()
+
+
+async def _grant_persona_roles(app) -> None:  # type: ignore[no-untyped-def]
+    from bot.personas import PERSONAS
+    from storage import users
+
+    async with app.bot_data.sessions() as session, session.begin():
+        for persona in PERSONAS.values():
+            if persona.role is not None:
+                await users.get_or_create(session, persona.user_id, today=app.bot_data.clock().date())
+                await users.set_role(session, persona.user_id, persona.role)

@@ -1,0 +1,35 @@
+"""The global error handler: log the update id and traceback, tell the user in their language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.context import BotContext
+from handlers.ui import back_to_menu_markup
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            update.effective_chat.id,
+            context._("😕 Sorry, something went wrong on my side. Please try again in a moment."),
+            reply_markup=back_to_menu_markup(context),
+        )
+    except TelegramError:
+        log.warning("could not tell the user about the error in update %s", update_id)
+
+
+def register(app: Application) -> None:
+    app.add_error_handler(on_error)

@@ -1,0 +1,33 @@
+"""Group -1: store the user and resolve their language once per update."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot.context import BotContext
+from bot.i18n import translator
+from bot.languages import match_language
+from storage import users
+
+
+def resolve_language(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """The user's stored choice, else Telegram's language_code if supported, else the default."""
+    return stored or match_language(telegram_code) or default
+
+
+async def identify(update: Update, context: BotContext) -> None:
+    tg_user = update.effective_user
+    settings = context.settings
+    if tg_user is None or tg_user.is_bot:
+        return
+    today = context.bot_data.clock().astimezone(settings.tz).date()
+    async with context.session() as session, session.begin():
+        user, _ = await users.get_or_create(session, tg_user.id, today=today)
+    context.user = user
+    lang = resolve_language(user.language, tg_user.language_code, settings.default_language)
+    context.tr = translator(lang, settings.timezone)
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, identify), group=-1)

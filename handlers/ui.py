@@ -1,0 +1,73 @@
+"""Small helpers every feature uses to answer: menus, callback answers, edit-or-send."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A main-menu button. `label` is an untranslated msgid (marked with N_)."""
+
+    label: str
+    callback_data: str
+    order: int
+    visible: Callable[[BotContext], bool] = lambda _context: True
+
+
+MAIN_MENU: list[MenuEntry] = []
+MENU_CALLBACK = "menu:main"
+
+
+def add_menu_entry(entry: MenuEntry) -> None:
+    """Features add their button when they register, so the menu never shows a dead button."""
+    MAIN_MENU[:] = sorted(
+        [e for e in MAIN_MENU if e.callback_data != entry.callback_data] + [entry], key=lambda e: e.order
+    )
+
+
+def main_menu_markup(context: BotContext) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(context._(e.label), callback_data=e.callback_data)
+        for e in MAIN_MENU
+        if e.visible(context)
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def back_to_menu_markup(context: BotContext) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(context._("☰ Menu"), callback_data=MENU_CALLBACK)]])
+
+
+async def reply(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer where the update came from: a new message, or the message whose button was pressed."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    query = update.callback_query
+    if query is not None and query.message is not None and query.message.get_bot() is not None:
+        try:
+            edited = await query.edit_message_text(text, reply_markup=markup)
+            return edited if isinstance(edited, Message) else None
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            # The old message cannot be edited (too old, deleted, a venue): send a fresh one.
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Every callback query is answered first, so the client's button stops spinning."""
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text, show_alert=alert)
+        except BadRequest:
+            pass  # too old: nothing to stop spinning any more

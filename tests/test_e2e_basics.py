@@ -1,0 +1,104 @@
+"""End to end through the Bot API emulator: start, languages, menu, fallbacks, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n import translator
+from bot.languages import LANGUAGES
+from tests.harness import BotHarness
+
+WELCOME = (
+    "👋 Welcome! I am the assistant of the {office}. Ask me about services, opening hours "
+    "and help in your language. Choose from the menu or just write what you are looking for."
+)
+
+
+async def test_start_in_ukrainian_shows_menu(bot: BotHarness) -> None:
+    olena = bot.user("uk", first_name="Olena")
+    await olena.send("/start")
+    reply = await olena.next_message()
+    uk = translator("uk")
+    assert uk.gettext("🆘 Emergency numbers") in reply.button_texts
+    assert reply.text == uk.gettext(WELCOME).format(office="Integrationsbüro")
+    assert reply.text != WELCOME.format(office="Integrationsbüro")  # translated, not the English source
+
+
+async def test_start_in_arabic_isolates_office_name(bot: BotHarness) -> None:
+    amina = bot.user("ar", first_name="Amina")
+    await amina.send("/start")
+    reply = await amina.next_message()
+    assert "\u2068Integrationsbüro\u2069" in reply.text
+    assert translator("ar").gettext("🌍 Language") in reply.button_texts
+
+
+async def test_unsupported_language_gets_picker_first(bot: BotHarness) -> None:
+    juma = bot.user("sw", first_name="Juma")
+    await juma.send("/start")
+    picker = await juma.next_message()
+    assert [lang.native_name for lang in LANGUAGES.values()] == picker.button_texts
+    assert picker.text.count("\n") == len(LANGUAGES) - 1  # the prompt once in every language
+    await juma.press("ትግርኛ")
+    welcome = await juma.wait_for(lambda m: m.text.startswith("👋"))
+    assert translator("ti").gettext("❓ Help") in welcome.button_texts
+
+
+async def test_language_switch_survives_restart(bot: BotHarness) -> None:
+    user = bot.user("de")
+    await user.send("/language")
+    await user.next_message()
+    await user.press("فارسی / دری")
+    await user.wait_for(lambda m: translator("fa").gettext("❓ Help") in m.button_texts)
+    await bot.restart()
+    await user.send("/menu")
+    menu = await user.next_message()
+    assert menu.text == translator("fa").gettext("What can I help you with? Choose below.")
+
+
+@pytest.mark.parametrize("kind", ["unknown_command", "sticker", "photo", "voice", "edited"])
+async def test_unknown_input_gets_a_friendly_hint_with_menu(bot: BotHarness, kind: str) -> None:
+    user = bot.user("ru")
+    await user.send("/menu")
+    await user.next_message()
+    if kind == "unknown_command":
+        await user.send("/frobnicate")
+    elif kind == "sticker":
+        await user.send_sticker()
+    elif kind == "photo":
+        await user.send_photo()
+    elif kind == "voice":
+        await user.send_voice()
+    else:
+        sent = await user.send("hello")
+        await user.next_message()
+        await user.edit(sent["message"]["message_id"], "hello again")
+    reply = await user.next_message()
+    ru = translator("ru")
+    assert ru.gettext("❓ Help") in reply.button_texts
+    assert reply.text
+
+
+async def test_emergency_numbers_in_pashto(bot: BotHarness) -> None:
+    user = bot.user("ps")
+    await user.send("/start")
+    await user.next_message()
+    await user.press(translator("ps").gettext("🆘 Emergency numbers"))
+    card = await user.wait_for(lambda m: "116 016" in m.text)
+    for number in ("112", "110", "0800 111 0 111", "0800 111 0 222", "116 016"):
+        assert f"\u2068{number}\u2069" in card.text
+
+
+async def test_stale_button_is_answered_politely(bot: BotHarness) -> None:
+    user = bot.user("en")
+    await user.send("/menu")
+    menu = await user.next_message()
+    update = await user.press(data="svc:open:99999999", message=menu)
+    answer = await user.answer_for(update)
+    assert answer.text == "This button is no longer valid."
+
+
+async def test_command_menus_registered_per_language(bot: BotHarness) -> None:
+    commands = bot.emulator.commands  # scope/language -> list of commands
+    for code in LANGUAGES:
+        described = {c["command"]: c["description"] for c in commands[("default", code)]}
+        assert described["language"] == translator(code).gettext("Choose your language")
