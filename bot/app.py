@@ -100,3 +100,24 @@ async def _set_command_menus(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     await app.bot_data.engine.dispose()
+
+
+async def start_in_running_loop(app: Application, *, poll_timeout: int = 10) -> None:
+    """What `run_polling` does, for callers that own the event loop (local chat, tests, benchmarks)."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout)
+
+
+async def stop_in_running_loop(app: Application) -> None:
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.hours import HolidayLookup, OpeningHours, Status, is_open_at, status_at
+from bot.hours import DayKind, HolidayLookup, OpeningHours, State, Status, day_plan, is_open_at, status_at
 from bot.languages import SOURCE_LANGUAGE
 from bot.search import Hit, SearchIndex
 from storage import directory as repo
@@ -155,15 +155,27 @@ def is_open(service: ServiceEntry, now: dt.datetime, clock: Clock) -> bool:
     return is_open_at(service.hours, now, clock.holidays, clock.tz)
 
 
+def quick_state(service: ServiceEntry, now: dt.datetime, clock: Clock) -> State:
+    """The state alone, without the next opening and closing times (cheap, for long lists)."""
+    if is_open_at(service.hours, now, clock.holidays, clock.tz):
+        return State.OPEN
+    kind = day_plan(service.hours, now.astimezone(clock.tz).date(), clock.holidays).kind
+    return _STATE_OF_DAY.get(kind, State.CLOSED)
+
+
+_STATE_OF_DAY = {
+    DayKind.APPOINTMENT: State.APPOINTMENT_ONLY,
+    DayKind.TEMPORARILY_CLOSED: State.TEMPORARILY_CLOSED,
+}
+_LIST_RANK = {State.OPEN: 0, State.APPOINTMENT_ONLY: 1}
+
+
 def open_first(
     services: list[ServiceEntry], now: dt.datetime, clock: Clock, lang: str
-) -> list[tuple[ServiceEntry, Status]]:
+) -> list[tuple[ServiceEntry, State]]:
     """Open services first, then by appointment, then closed; alphabetical within each group."""
-    rank = {"open": 0, "appointment_only": 1}
-    with_status = [(s, status(s, now, clock)) for s in services]
-    return sorted(
-        with_status, key=lambda pair: (rank.get(pair[1].state.value, 2), pair[0].name(lang).casefold())
-    )
+    with_state = [(s, quick_state(s, now, clock)) for s in services]
+    return sorted(with_state, key=lambda pair: (_LIST_RANK.get(pair[1], 2), pair[0].name(lang).casefold()))
 
 
 async def load_directory(session: AsyncSession) -> Directory:

@@ -8,7 +8,7 @@ from html import escape
 from babel import Locale
 
 from bot.directory import Clock, Directory, ServiceEntry, status
-from bot.hours import State, Status, day_plan, week_plan
+from bot.hours import State, day_plan, week_plan
 from bot.hours_text import day_line, status_line, week_lines
 from bot.i18n import Translator
 
@@ -21,9 +21,9 @@ STATE_ICON = {
 MAX_DESCRIPTION = 1200  # keeps a card well inside Telegram's 4096 characters
 
 
-def list_label(service: ServiceEntry, state: Status, tr: Translator) -> str:
+def list_label(service: ServiceEntry, state: State, tr: Translator) -> str:
     """A button label: state icon and the name (buttons are plain text, no HTML)."""
-    return f"{STATE_ICON[state.state]} {service.name(tr.lang)}"[:64]
+    return f"{STATE_ICON[state]} {service.name(tr.lang)}"[:64]
 
 
 def language_names(codes: list[str], tr: Translator) -> str:

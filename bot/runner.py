@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_application
+from bot.app import build_application, start_in_running_loop, stop_in_running_loop
 from bot.settings import Settings
 from storage.db import create_engine
 from storage.migrate import upgrade
@@ -70,13 +70,12 @@ async def run_local(settings: Settings) -> None:
             user_id=persona.user_id, first_name=persona.first_name, language_code=persona.language_code
         )
     try:
-        async with app:
-            await app.start()
-            await app.updater.start_polling(poll_interval=0.0, timeout=10)
+        await start_in_running_loop(app)
+        try:
             await _grant_persona_roles(app)
             await run_local_chat(emulator, PERSONAS, start_persona="client-ar")
-            await app.updater.stop()
-            await app.stop()
+        finally:
+            await stop_in_running_loop(app)
     finally:
         await emulator.stop()
 

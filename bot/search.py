@@ -1,13 +1,16 @@
 """Typo-tolerant search across every language, script and synonym of the service directory.
 
-Each service contributes *terms*: its names and keywords in all twelve languages, as whole phrases
-and as single words, normalised (case, diacritics, Arabic letter variants). A query word is matched
-against the distinct terms with rapidfuzz; a service scores by its best-matching terms, names
-weigh more than keywords. Pure logic: no Telegram, no database.
+Each service contributes the names and keywords of all twelve languages, normalised (case,
+diacritics, Arabic-script letter variants). They are indexed twice: as whole *phrases* (exact
+match, e.g. "bike repair") and as single *words*. A query word is compared with rapidfuzz only to
+the distinct words of its own script, so a query costs milliseconds even with thousands of
+services; a substring scan finds parts of German compounds ("werkstatt" in "fahrradwerkstatt").
+A service scores by its best-matching words; names weigh more than keywords. Pure logic.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
@@ -19,28 +22,16 @@ from rapidfuzz import fuzz, process
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ی": "ي",
-        "ې": "ي",
-        "ة": "ه",
-        "ك": "ک",
-        "ؤ": "و",
-        "ئ": "ي",
-        "ۍ": "ي",
-        "ہ": "ه",
-    }
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ې": "ي", "ة": "ه", "ك": "ک", "ؤ": "و",
+     "ئ": "ي", "ۍ": "ي", "ہ": "ه"}
 )
 _COMBINING = re.compile("[\u0300-\u036f]")
 _LATIN_FOLD = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "ł": "l"})
 
 NAME_WEIGHT = 1.0
 KEYWORD_WEIGHT = 0.9
-MIN_SCORE = 72.0
+MIN_SCORE = 72.0  # rapidfuzz ratio: "fahrad" ~ "fahrrad" is 92, unrelated words stay far below
+PART_SCORE = 88.0  # the query is a part of a longer word
 
 
 def normalise(text: str) -> str:
@@ -50,8 +41,12 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed)).strip()
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(normalise(text))
+def script_of(word: str) -> str:
+    """A coarse script key (Latin, Cyrillic, Arabic, Ethiopic, ...) from the word's first letter."""
+    for char in word:
+        if char.isalpha():
+            return unicodedata.name(char, "OTHER").split(" ", 1)[0]
+    return "OTHER"
 
 
 @dataclass(frozen=True)
@@ -61,12 +56,43 @@ class Hit:
 
 
 @dataclass
-class SearchIndex:
-    """Built once from the directory (and again after edits); queries are read-only."""
+class _Bucket:
+    """The distinct words of one script, with a newline-joined copy for fast substring scans."""
 
-    _terms: list[str] = field(default_factory=list)
-    _postings: list[dict[int, float]] = field(default_factory=list)  # term index -> service -> weight
-    _term_ids: dict[str, int] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    _joined: str | None = None
+    _starts: list[int] = field(default_factory=list)
+
+    def add(self, word: str, term_id: int) -> None:
+        self.words.append(word)
+        self.ids.append(term_id)
+        self._joined = None
+
+    def containing(self, part: str) -> list[int]:
+        """Term ids of the words that contain `part` (found by str.find in C, not a Python loop)."""
+        if self._joined is None:
+            self._joined = "\n".join(self.words)
+            self._starts, position = [], 0
+            for word in self.words:
+                self._starts.append(position)
+                position += len(word) + 1
+        found, start = [], self._joined.find(part)
+        while start != -1:
+            index = bisect.bisect_right(self._starts, start) - 1
+            found.append(self.ids[index])
+            start = self._joined.find(part, self._starts[index] + len(self.words[index]) + 1)
+        return found
+
+
+@dataclass
+class SearchIndex:
+    """Built once from the directory (and again after edits); queries only read it."""
+
+    _words: dict[str, int] = field(default_factory=dict)  # word -> term id
+    _phrases: dict[str, dict[int, float]] = field(default_factory=dict)  # phrase -> service -> weight
+    _postings: list[dict[int, float]] = field(default_factory=list)  # term id -> service -> weight
+    _buckets: dict[str, _Bucket] = field(default_factory=lambda: defaultdict(_Bucket))
 
     def add(self, service_id: int, names: Iterable[str], keywords: Iterable[str]) -> None:
         for texts, weight in ((names, NAME_WEIGHT), (keywords, KEYWORD_WEIGHT)):
@@ -74,56 +100,59 @@ class SearchIndex:
                 phrase = normalise(text)
                 if not phrase:
                     continue
-                self._post(phrase, service_id, weight)
+                _keep_max(self._phrases.setdefault(phrase, {}), service_id, weight)
                 for word in _WORD.findall(phrase):
-                    if len(word) >= 3:
-                        self._post(word, service_id, weight * 0.95)
+                    if len(word) >= 3 and not word.isdigit():
+                        _keep_max(self._postings[self._term(word)], service_id, weight)
 
-    def _post(self, term: str, service_id: int, weight: float) -> None:
-        index = self._term_ids.get(term)
-        if index is None:
-            index = self._term_ids[term] = len(self._terms)
-            self._terms.append(term)
+    def _term(self, word: str) -> int:
+        term_id = self._words.get(word)
+        if term_id is None:
+            term_id = self._words[word] = len(self._postings)
             self._postings.append({})
-        postings = self._postings[index]
-        postings[service_id] = max(postings.get(service_id, 0.0), weight)
+            self._buckets[script_of(word)].add(word, term_id)
+        return term_id
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         """Services matching the query, best first."""
         phrase = normalise(query)
-        query_words = [w for w in _WORD.findall(phrase) if len(w) >= 2]
+        query_words = list(dict.fromkeys(w for w in _WORD.findall(phrase) if len(w) >= 2))
         if not query_words:
             return []
         scores: dict[int, float] = defaultdict(float)
-        for word in dict.fromkeys(query_words):
+        for word in query_words:
             best: dict[int, float] = {}
-            for _term, score, index in self._matches(word):
-                for service_id, weight in self._postings[index].items():
-                    value = score * weight
-                    if value > best.get(service_id, 0.0):
-                        best[service_id] = value
+            for term_id, score in self._matches(word):
+                for service_id, weight in self._postings[term_id].items():
+                    _keep_max(best, service_id, score * weight)
             for service_id, value in best.items():
                 scores[service_id] += value
-        if len(query_words) > 1:  # the whole phrase as typed ("bike repair") counts once more
-            for _term, score, index in self._matches(phrase):
-                for service_id, weight in self._postings[index].items():
-                    scores[service_id] += score * weight * 0.5
+        for service_id, weight in self._phrases.get(phrase, {}).items():  # "bike repair" as typed
+            scores[service_id] += 50.0 * weight
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         return [Hit(service_id, round(score, 1)) for service_id, score in ranked[:limit]]
 
-    def _matches(self, word: str) -> list[tuple[str, float, int]]:
-        exact = self._term_ids.get(word)
-        if exact is not None and len(word) < 4:
-            return [(word, 100.0, exact)]
-        found = process.extract(word, self._terms, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=25)
-        if len(word) >= 4:  # part of a compound: "werkstatt" finds "fahrradwerkstatt"
-            seen = {index for _t, _s, index in found}
-            found += [
-                (term, 90.0, index)
-                for index, term in enumerate(self._terms)
-                if index not in seen and word in term
-            ]
-        return found
+    def _matches(self, word: str) -> list[tuple[int, float]]:
+        exact = self._words.get(word)
+        if len(word) < 4:  # too short for typos or parts: only the word itself
+            return [(exact, 100.0)] if exact is not None else []
+        bucket = self._buckets.get(script_of(word))
+        if bucket is None:
+            return []
+        found = {
+            bucket.ids[index]: score
+            for _word, score, index in process.extract(
+                word, bucket.words, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=30
+            )
+        }
+        for term_id in bucket.containing(word):
+            found.setdefault(term_id, PART_SCORE)
+        return list(found.items())
 
     def __len__(self) -> int:
-        return len(self._terms)
+        return len(self._postings)
+
+
+def _keep_max(scores: dict[int, float], key: int, value: float) -> None:
+    if value > scores.get(key, 0.0):
+        scores[key] = value

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.directory import Directory, ServiceEntry, is_open, open_first, status
+from bot.directory import Directory, ServiceEntry, is_open, open_first, quick_state
 from bot.directory_text import list_label, service_card
 from bot.i18n import N_
 from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, reply
@@ -272,7 +272,7 @@ async def _show_results(
     rows = [
         [
             InlineKeyboardButton(
-                list_label(s, status(s, now, clock), context.tr), callback_data=f"{SERVICE}{s.id}"
+                list_label(s, quick_state(s, now, clock), context.tr), callback_data=f"{SERVICE}{s.id}"
             )
         ]
         for s in ranked

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, start_in_running_loop, stop_in_running_loop
 from bot.emulator import BotAPIEmulator
 from bot.settings import Settings
 
@@ -45,18 +45,12 @@ class BotHarness:
             await self.emulator.start()
             self._emulator_running = True
         self.app = build_application(self.settings, token=TOKEN, engine=self.engine, clock=self.clock)
-        await self.app.initialize()
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await start_in_running_loop(self.app, poll_timeout=1)
 
     async def stop_bot(self) -> None:
         if self.app is None:
             return
-        assert self.app.updater is not None
-        await self.app.updater.stop()
-        await self.app.stop()
-        await self.app.shutdown()
+        await stop_in_running_loop(self.app)
         self.app = None
 
     async def restart(self) -> None:
