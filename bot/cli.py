@@ -1,4 +1,4 @@
-"""Command line: `integrationsbot run | migrate` (also `python -m bot ...`)."""
+"""Command line: `integrationsbot run | migrate | content ...` (also `python -m bot ...`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+from content import cli as content_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,6 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (local chat mode when TELEGRAM_BOT_TOKEN is not set)")
     sub.add_parser("migrate", help="apply the database migrations")
+    content_cli.add_subparser(sub)
     return parser
 
 
@@ -28,16 +30,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = args.command or "run"
     try:
-        return _dispatch(command, settings)
+        return _dispatch(command, args, settings)
     except KeyboardInterrupt:
         return 130
 
 
-def _dispatch(command: str, settings: Settings) -> int:
+def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot import runner
 
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     secrets = [settings.token or "", webhook_secret]
+    if command == "content":
+        return asyncio.run(content_cli.run_with_url(args, settings.database_url))
     if command == "migrate":
         setup_logging(secrets)
         asyncio.run(runner.prepare_database(settings))

@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application, start_in_running_loop, stop_in_running_loop
 from bot.settings import Settings
-from storage.db import create_engine
+from content.loader import load_directory
+from content.sync import import_directory
+from storage import directory as directory_repo
+from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -20,11 +23,15 @@ LOCAL_LOG = Path("var/integrationsbot.log")
 
 
 async def prepare_database(settings: Settings, engine: AsyncEngine | None = None) -> None:
-    """Apply migrations (and, once the directory exists, load the bundled sample content)."""
+    """Apply migrations; load the content files (default: the bundled sample) into an empty directory."""
     own = engine is None
     engine = engine or create_engine(settings.database_url)
     try:
         await upgrade(engine)
+        async with session_factory(engine)() as session, session.begin():
+            if not await directory_repo.has_services(session):
+                report = await import_directory(session, load_directory(settings.content_path))
+                log.info("loaded the content files from %s: %s", settings.content_path, report.summary())
     finally:
         if own:
             await engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.languages import LANGUAGES
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///var/integrationsbot.db"
+BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content" / "sample"
 
 
 class Settings(BaseSettings):
@@ -35,7 +37,7 @@ class Settings(BaseSettings):
     telegram_rate_limit: float = Field(default=25.0, ge=0)
     office_name: str = "Integrationsbüro"
     office_contact: str = "integration@auenbrueck.example"
-    content_path: str = "content/sample"
+    content_path: str = str(BUNDLED_CONTENT)  # loaded into an empty directory at start
 
     @field_validator("admin_ids", mode="before")
     @classmethod

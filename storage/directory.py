@@ -9,6 +9,10 @@ from sqlalchemy.orm import selectinload
 from storage.models import Category, SavedService, Service, ServiceCategory, Text
 
 
+async def has_services(session: AsyncSession) -> bool:
+    return (await session.scalar(select(Service.id).limit(1))) is not None
+
+
 async def all_categories(session: AsyncSession) -> list[Category]:
     rows = await session.scalars(
         select(Category).where(Category.hidden.is_(False)).order_by(Category.position, Category.slug)

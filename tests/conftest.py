@@ -68,3 +68,15 @@ async def bot(engine: AsyncEngine, settings: Settings, clock: FakeClock) -> Asyn
     await harness.start()
     yield harness
     await harness.stop()
+
+
+@pytest.fixture
+async def content_bot(engine: AsyncEngine, settings: Settings, clock: FakeClock) -> AsyncIterator[BotHarness]:
+    """The bot with the bundled sample directory imported, as `make run` starts it."""
+    from bot.runner import prepare_database
+
+    await prepare_database(settings, engine)
+    harness = BotHarness(engine=engine, settings=settings, clock=clock)
+    await harness.start()
+    yield harness
+    await harness.stop()
