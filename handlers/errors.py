@@ -9,6 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.i18n import translator
+from handlers.identity import identify, resolve_language
 from handlers.ui import back_to_menu_markup
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,7 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    await _resolve_language(update, context)
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
@@ -29,6 +32,16 @@ async def on_error(update: object, context: BotContext) -> None:
         )
     except TelegramError:
         log.warning("could not tell the user about the error in update %s", update_id)
+
+
+async def _resolve_language(update: Update, context: BotContext) -> None:
+    """The error handler gets a fresh context: find the user's language again, even if the DB fails."""
+    try:
+        await identify(update, context)
+    except Exception:  # the database may be what failed
+        code = update.effective_user.language_code if update.effective_user else None
+        lang = resolve_language(None, code, context.settings.default_language)
+        context.tr = translator(lang, context.settings.timezone)
 
 
 def register(app: Application) -> None:
