@@ -17,9 +17,11 @@ from bot.commands import client_commands
 from bot.context import AppState, BotContext
 from bot.directory import Clock, load_directory
 from bot.hours import HolidayCalendar
+from bot.http import AiohttpRequest
 from bot.i18n import translator
 from bot.languages import LANGUAGES
 from bot.settings import Settings
+from bot.users import UserService
 from storage import users
 from storage.db import create_engine, session_factory
 
@@ -44,6 +46,8 @@ def build_application(
         .token(token or settings.token or "")
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
+        .request(AiohttpRequest(connection_pool_size=16))  # replies and callback answers in parallel
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .context_types(ContextTypes(context=BotContext, bot_data=AppState))
         .defaults(
             Defaults(
@@ -65,6 +69,7 @@ def build_application(
     state.engine = engine or create_engine(settings.database_url)
     state.sessions = session_factory(state.engine)
     state.clock = clock
+    state.users = UserService(state.sessions)
     state.hours_clock = Clock(settings.tz, HolidayCalendar(settings.holiday_state))
     handlers.register_all(app)
     return app

@@ -15,7 +15,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.directory import Clock as HoursClock
     from bot.directory import Directory
-    from storage.models import User
+    from bot.users import UserService, UserView
 
 
 class AppState:
@@ -27,6 +27,7 @@ class AppState:
     clock: Callable[[], dt.datetime]  # the current time; tests move it
     hours_clock: HoursClock  # time zone and public holidays for opening hours
     directory: Directory  # the service directory, in memory (bot.directory)
+    users: UserService  # users with their language and role (cached briefly)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, AppState]):
@@ -34,7 +35,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, AppState]):
 
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
-        self.user: User | None = None
+        self.user: UserView | None = None
         self.tr: Translator = translator(
             application.bot_data.settings.default_language, application.bot_data.settings.timezone
         )

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
 
 from bot.app import build_application, start_in_running_loop, stop_in_running_loop
 from bot.settings import Settings
@@ -87,12 +88,9 @@ async def run_local(settings: Settings) -> None:
         await emulator.stop()
 
 
-async def _grant_persona_roles(app) -> None:  # type: ignore[no-untyped-def]
+async def _grant_persona_roles(app: Application) -> None:
     from bot.personas import PERSONAS
-    from storage import users
 
-    async with app.bot_data.sessions() as session, session.begin():
-        for persona in PERSONAS.values():
-            if persona.role is not None:
-                await users.get_or_create(session, persona.user_id, today=app.bot_data.clock().date())
-                await users.set_role(session, persona.user_id, persona.role)
+    for persona in PERSONAS.values():
+        if persona.role is not None:
+            await app.bot_data.users.set_role(persona.user_id, persona.role, app.bot_data.clock().date())

@@ -8,7 +8,6 @@ from telegram.ext import Application, TypeHandler
 from bot.context import BotContext
 from bot.i18n import translator
 from bot.languages import match_language
-from storage import users
 
 
 def resolve_language(stored: str | None, telegram_code: str | None, default: str) -> str:
@@ -22,8 +21,7 @@ async def identify(update: Update, context: BotContext) -> None:
     if tg_user is None or tg_user.is_bot:
         return
     today = context.bot_data.clock().astimezone(settings.tz).date()
-    async with context.session() as session, session.begin():
-        user, _ = await users.get_or_create(session, tg_user.id, today=today)
+    user = await context.bot_data.users.resolve(tg_user.id, today)
     context.user = user
     lang = resolve_language(user.language, tg_user.language_code, settings.default_language)
     context.tr = translator(lang, settings.timezone)

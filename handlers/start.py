@@ -12,7 +12,6 @@ from bot.context import BotContext
 from bot.i18n import N_, translator
 from bot.languages import LANGUAGES, match_language
 from handlers.ui import MenuEntry, add_menu_entry, answer_query, main_menu_markup, reply
-from storage import users
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +105,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
 
 async def _save_language(context: BotContext, code: str) -> None:
     assert context.user is not None
-    async with context.session() as session, session.begin():
-        await users.set_language(session, context.user.id, code)
-    context.user.language = code
+    await context.bot_data.users.set_language(context.user, code)
     context.tr = translator(code, context.settings.timezone)
 
 

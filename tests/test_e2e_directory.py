@@ -98,7 +98,9 @@ async def test_card_escapes_html_in_content(content_bot: BotHarness) -> None:
         bike = await session.scalar(select(Service.id).where(Service.slug == "bike-workshop"))
         await session.execute(
             update(Text)
-            .where(Text.owner_type == "service", Text.owner_id == bike, Text.field == "name", Text.lang == "de")
+            .where(
+                Text.owner_type == "service", Text.owner_id == bike, Text.field == "name", Text.lang == "de"
+            )
             .values(text="Rad <b> & Co")
         )
     await reload_directory(content_bot.app)

@@ -1,0 +1,1 @@
+"""The office's service directory as YAML files (content/FORMAT.md): validate, import, export."""
