@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.hours import DayKind, HolidayLookup, OpeningHours, State, Status, day_plan, is_open_at, status_at
 from bot.languages import SOURCE_LANGUAGE
-from bot.search import Hit, SearchIndex
+from bot.search import SUGGEST_SCORE, Hit, SearchIndex
 from storage import directory as repo
 
 
@@ -120,6 +120,11 @@ class Directory:
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         return [hit for hit in self.index.search(query, limit) if hit.service_id in self.services]
+
+    def suggestions(self, query: str, limit: int = 3) -> list[ServiceEntry]:
+        """Services that come close to a query that found nothing ("did you mean")."""
+        hits = self.index.search(query, limit, min_score=SUGGEST_SCORE)
+        return [self.services[h.service_id] for h in hits if h.service_id in self.services]
 
     def nearest(self, lat: float, lon: float, limit: int = 5) -> list[tuple[ServiceEntry, float]]:
         located = [

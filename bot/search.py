@@ -22,8 +22,21 @@ from rapidfuzz import fuzz, process
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_FOLD = str.maketrans(
-    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ې": "ي", "ة": "ه", "ك": "ک", "ؤ": "و",
-     "ئ": "ي", "ۍ": "ي", "ہ": "ه"}
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",
+        "ې": "ي",
+        "ة": "ه",
+        "ك": "ک",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ۍ": "ي",
+        "ہ": "ه",
+    }
 )
 _COMBINING = re.compile("[\u0300-\u036f]")
 _LATIN_FOLD = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "ł": "l"})
@@ -31,6 +44,7 @@ _LATIN_FOLD = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "ł":
 NAME_WEIGHT = 1.0
 KEYWORD_WEIGHT = 0.9
 MIN_SCORE = 72.0  # rapidfuzz ratio: "fahrad" ~ "fahrrad" is 92, unrelated words stay far below
+SUGGEST_SCORE = 55.0  # looser, for suggestions when nothing matched
 PART_SCORE = 88.0  # the query is a part of a longer word
 
 
@@ -113,8 +127,8 @@ class SearchIndex:
             self._buckets[script_of(word)].add(word, term_id)
         return term_id
 
-    def search(self, query: str, limit: int = 20) -> list[Hit]:
-        """Services matching the query, best first."""
+    def search(self, query: str, limit: int = 20, *, min_score: float = MIN_SCORE) -> list[Hit]:
+        """Services matching the query, best first. A lower `min_score` gives "did you mean" ideas."""
         phrase = normalise(query)
         query_words = list(dict.fromkeys(w for w in _WORD.findall(phrase) if len(w) >= 2))
         if not query_words:
@@ -122,7 +136,7 @@ class SearchIndex:
         scores: dict[int, float] = defaultdict(float)
         for word in query_words:
             best: dict[int, float] = {}
-            for term_id, score in self._matches(word):
+            for term_id, score in self._matches(word, min_score):
                 for service_id, weight in self._postings[term_id].items():
                     _keep_max(best, service_id, score * weight)
             for service_id, value in best.items():
@@ -132,7 +146,7 @@ class SearchIndex:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         return [Hit(service_id, round(score, 1)) for service_id, score in ranked[:limit]]
 
-    def _matches(self, word: str) -> list[tuple[int, float]]:
+    def _matches(self, word: str, min_score: float) -> list[tuple[int, float]]:
         exact = self._words.get(word)
         if len(word) < 4:  # too short for typos or parts: only the word itself
             return [(exact, 100.0)] if exact is not None else []
@@ -142,7 +156,7 @@ class SearchIndex:
         found = {
             bucket.ids[index]: score
             for _word, score, index in process.extract(
-                word, bucket.words, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=30
+                word, bucket.words, scorer=fuzz.ratio, score_cutoff=min_score, limit=30
             )
         }
         for term_id in bucket.containing(word):

@@ -252,20 +252,8 @@ async def _show_results(
     now = context.bot_data.clock()
     if only_open:
         services = [s for s in services if is_open(s, now, context.bot_data.hours_clock)]
-    shown = escape(query)
     if not services:
-        text = (
-            context._("Nothing open right now matches “{query}”.")
-            if only_open
-            else context._("I found nothing for “{query}”. Try another word, or choose a topic:")
-        ).format(query=shown)
-        rows = [[InlineKeyboardButton(context._("🗂 All topics"), callback_data=CATEGORIES)]]
-        if only_open:
-            rows.insert(
-                0, [InlineKeyboardButton(context._("Show all results"), callback_data=f"{RESULTS}all:0")]
-            )
-        rows.append([InlineKeyboardButton(context._("☰ Menu"), callback_data=MENU_CALLBACK)])
-        await reply(update, context, text, InlineKeyboardMarkup(rows))
+        await _no_results(update, context, query, only_open=only_open)
         return
     ranked = services[page * PAGE : (page + 1) * PAGE]
     clock = context.bot_data.hours_clock
@@ -296,7 +284,29 @@ async def _show_results(
         "🔎 {count} result for “{query}”, best first:",
         "🔎 {count} results for “{query}”, best first:",
         len(services),
-    ).format(count=context.tr.number(len(services)), query=shown)
+    ).format(count=context.tr.number(len(services)), query=escape(query))
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def _no_results(update: Update, context: BotContext, query: str, *, only_open: bool) -> None:
+    """Never a dead end: close matches if any, all results if filtered, and the topics."""
+    shown = escape(query)
+    rows = []
+    if only_open:
+        text = context._("Nothing open right now matches “{query}”.").format(query=shown)
+        rows.append([InlineKeyboardButton(context._("Show all results"), callback_data=f"{RESULTS}all:0")])
+    elif ideas := _directory(context).suggestions(query):
+        text = context._("I found nothing for “{query}”. Did you mean one of these?").format(query=shown)
+        rows += [
+            [InlineKeyboardButton(f"🔎 {s.name(context.tr.lang)}"[:64], callback_data=f"{SERVICE}{s.id}")]
+            for s in ideas
+        ]
+    else:
+        text = context._("I found nothing for “{query}”. Try another word, or choose a topic:").format(
+            query=shown
+        )
+    rows.append([InlineKeyboardButton(context._("🗂 All topics"), callback_data=CATEGORIES)])
+    rows.append([InlineKeyboardButton(context._("☰ Menu"), callback_data=MENU_CALLBACK)])
     await reply(update, context, text, InlineKeyboardMarkup(rows))
 
 

@@ -111,3 +111,12 @@ async def test_card_escapes_html_in_content(content_bot: BotHarness) -> None:
     await user.press((0, 0))
     card = await user.wait_for(lambda m: "Rad <b> & Co" in m.text)
     assert "<b>Rad &lt;b&gt; &amp; Co</b>" in card.html
+
+
+async def test_no_hit_suggests_close_services(content_bot: BotHarness) -> None:
+    user = content_bot.user("en")
+    await user.send("velocipede")
+    reply = await user.next_message()
+    assert reply.text == "I found nothing for “velocipede”. Did you mean one of these?"
+    assert reply.button_texts[0].startswith("🔎 Bike")
+    assert "🗂 All topics" in reply.button_texts
