@@ -6,6 +6,7 @@ import datetime as dt
 from html import escape
 
 from babel import Locale
+from babel.lists import format_list
 
 from bot.directory import Clock, Directory, ServiceEntry, status
 from bot.hours import State, day_plan, week_plan
@@ -21,19 +22,34 @@ STATE_ICON = {
 MAX_DESCRIPTION = 1200  # keeps a card well inside Telegram's 4096 characters
 
 
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary and mark the cut with "…" (button labels must stay short)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,–-(") + "…"
+
+
 def list_label(service: ServiceEntry, state: State, tr: Translator) -> str:
     """A button label: state icon and the name (buttons are plain text, no HTML)."""
-    return f"{STATE_ICON[state]} {service.name(tr.lang)}"[:64]
+    return f"{STATE_ICON[state]} {shorten(service.name(tr.lang), 60)}"
 
 
-def language_names(codes: list[str], tr: Translator) -> str:
-    names = []
-    for code in codes:
-        try:
-            names.append(Locale.parse(code).get_display_name(tr.locale) or code)
-        except (ValueError, LookupError):
-            names.append(code)
-    return ", ".join(names)
+def distance_label(service: ServiceEntry, meters: float, tr: Translator) -> str:
+    return f"{shorten(service.name(tr.lang), 48)} · {tr.distance(meters)}"
+
+
+def language_list(codes: list[str], tr: Translator) -> str:
+    """Language names in the reader's language, joined as the reader's language joins lists."""
+    return format_list([_language_name(code, tr) for code in codes], locale=tr.locale)
+
+
+def _language_name(code: str, tr: Translator) -> str:
+    try:
+        return Locale.parse(code).get_display_name(tr.locale) or code
+    except (ValueError, LookupError):
+        return code
 
 
 def not_translated_mark(tr: Translator) -> str:
@@ -57,7 +73,7 @@ def service_card(
     if (name and not name.translated) or (description and not description.translated):
         lines.append(f"<i>{escape(not_translated_mark(tr))}</i>")
     if description:
-        lines += ["", escape(_shorten(description.text, MAX_DESCRIPTION))]
+        lines += ["", escape(shorten(description.text, MAX_DESCRIPTION))]
     audience = service.text("audience", lang)
     if audience:
         lines.append("👥 " + escape(_("For: {audience}").format(audience=audience.text)))
@@ -86,7 +102,7 @@ def service_card(
             "🗣 "
             + escape(
                 _("Languages spoken: {languages}").format(
-                    languages=language_names(service.languages_spoken, tr)
+                    languages=language_list(service.languages_spoken, tr)
                 )
             )
         )
@@ -125,10 +141,6 @@ def service_card(
                 )
             )
     return "\n".join(lines)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def appointment_line(kind: str, tr: Translator) -> str:

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext
 from bot.directory import Directory, ServiceEntry, is_open, open_first, quick_state
-from bot.directory_text import list_label, service_card
+from bot.directory_text import distance_label, list_label, service_card, shorten
 from bot.i18n import N_
 from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, reply
 from storage import directory as repo
@@ -298,7 +298,11 @@ async def _no_results(update: Update, context: BotContext, query: str, *, only_o
     elif ideas := _directory(context).suggestions(query):
         text = context._("I found nothing for “{query}”. Did you mean one of these?").format(query=shown)
         rows += [
-            [InlineKeyboardButton(f"🔎 {s.name(context.tr.lang)}"[:64], callback_data=f"{SERVICE}{s.id}")]
+            [
+                InlineKeyboardButton(
+                    f"🔎 {shorten(s.name(context.tr.lang), 60)}", callback_data=f"{SERVICE}{s.id}"
+                )
+            ]
             for s in ideas
         ]
     else:
@@ -322,7 +326,7 @@ async def nearby(update: Update, context: BotContext) -> None:
     rows = [
         [
             InlineKeyboardButton(
-                f"{s.name(context.tr.lang)[:48]} · {context.tr.distance(meters)}",
+                distance_label(s, meters, context.tr),
                 callback_data=f"{SERVICE}{s.id}",
             )
         ]
