@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
@@ -20,6 +22,8 @@ from bot.hours import HolidayCalendar
 from bot.http import AiohttpRequest
 from bot.i18n import translator
 from bot.languages import LANGUAGES
+from bot.outbox import Dispatcher
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.users import UserService
 from storage import users
@@ -57,6 +61,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:  # replies: PTB's limiter keeps Telegram's limits and retries a 429 after retry_after
@@ -71,6 +76,15 @@ def build_application(
     state.clock = clock
     state.users = UserService(state.sessions)
     state.hours_clock = Clock(settings.tz, HolidayCalendar(settings.holiday_state))
+    state.outbox = Dispatcher(
+        sessions=state.sessions,
+        bot=Bot(
+            app.bot.token, base_url=settings.telegram_api_url, request=AiohttpRequest(connection_pool_size=32)
+        ),
+        limiter=RateLimiter(per_second=settings.telegram_rate_limit),
+        clock=clock,
+        on_blocked=state.users.forget,
+    )
     handlers.register_all(app)
     return app
 
@@ -80,6 +94,8 @@ async def _post_init(app: Application) -> None:
     async with state.sessions() as session, session.begin():
         await users.ensure_admins(session, state.settings.admin_ids, today=state.clock().date())
     await reload_directory(app)
+    await state.outbox.bot.initialize()
+    state.outbox_task = asyncio.create_task(state.outbox.run(), name="outbox-dispatcher")
     await _set_command_menus(app)
 
 
@@ -103,7 +119,18 @@ async def _set_command_menus(app: Application) -> None:
         log.warning("could not set the command menus: %s", exc)
 
 
+async def _post_stop(app: Application) -> None:
+    """Stop sending from the outbox before the application's connections close."""
+    task = getattr(app.bot_data, "outbox_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        app.bot_data.outbox_task = None
+
+
 async def _post_shutdown(app: Application) -> None:
+    await app.bot_data.outbox.bot.shutdown()
     await app.bot_data.engine.dispose()
 
 
@@ -123,6 +150,8 @@ async def stop_in_running_loop(app: Application) -> None:
         await app.updater.stop()
     if app.running:
         await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.directory import Clock as HoursClock
     from bot.directory import Directory
+    from bot.outbox import Dispatcher
     from bot.users import UserService, UserView
 
 
@@ -28,6 +30,8 @@ class AppState:
     hours_clock: HoursClock  # time zone and public holidays for opening hours
     directory: Directory  # the service directory, in memory (bot.directory)
     users: UserService  # users with their language and role (cached briefly)
+    outbox: Dispatcher  # sends what the bot says on its own initiative (bot.outbox)
+    outbox_task: asyncio.Task[None] | None
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, AppState]):
