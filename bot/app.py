@@ -23,6 +23,7 @@ from bot.http import AiohttpRequest
 from bot.i18n import translator
 from bot.languages import LANGUAGES
 from bot.outbox import Dispatcher
+from bot.persistence import DatabasePersistence
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.users import UserService
@@ -68,11 +69,13 @@ def build_application(
         builder = builder.rate_limiter(
             AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)
         )
-    app = builder.build()
+    engine = engine or create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    app = builder.persistence(DatabasePersistence(sessions)).build()
     state: AppState = app.bot_data
     state.settings = settings
-    state.engine = engine or create_engine(settings.database_url)
-    state.sessions = session_factory(state.engine)
+    state.engine = engine
+    state.sessions = sessions
     state.clock = clock
     state.users = UserService(state.sessions)
     state.hours_clock = Clock(settings.tz, HolidayCalendar(settings.holiday_state))

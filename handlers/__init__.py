@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import directory, emergency, errors, fallback, identity, menu, start
+from handlers import admin, directory, emergency, errors, fallback, identity, menu, start
 
-FEATURES = (start, menu, directory, emergency)
+FEATURES = (start, menu, admin, directory, emergency)
 
 
 def register_all(app: Application) -> None:

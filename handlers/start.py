@@ -21,6 +21,10 @@ LANGUAGE_SET = "lang:set:"  # + language code
 DeepLinkHandler = Callable[[Update, BotContext, str], Awaitable[None]]
 _DEEP_LINKS: dict[str, DeepLinkHandler] = {}
 
+# Called once, right after a new user chose (or was matched to) a language: e.g. offer topics.
+FirstLanguageHook = Callable[[Update, BotContext], Awaitable[None]]
+AFTER_FIRST_LANGUAGE: list[FirstLanguageHook] = []
+
 
 def register_deep_link(prefix: str, handler: DeepLinkHandler) -> None:
     """Features plug their `/start <prefix>-<code>` links in here (invites for appointments, staff ...)."""
@@ -63,10 +67,16 @@ async def start(update: Update, context: BotContext) -> None:
             await reply(update, context, picker_prompt(context.settings.timezone), language_picker(context))
             return
         await _save_language(context, matched)
+        first_time = True
+    else:
+        first_time = False
     if payload:
         await _follow_deep_link(update, context, payload)
         return
     await reply(update, context, welcome_text(context), main_menu_markup(context))
+    if first_time:
+        for hook in AFTER_FIRST_LANGUAGE:
+            await hook(update, context)
 
 
 async def _follow_deep_link(update: Update, context: BotContext, payload: str) -> None:
@@ -101,6 +111,9 @@ async def choose_language(update: Update, context: BotContext) -> None:
     # TRANSLATORS: name your own language here, e.g. German: "Ich schreibe dir ab jetzt auf Deutsch."
     text = welcome_text(context) if first_choice else context._("Done. I will write to you in English.")
     await reply(update, context, text, main_menu_markup(context))
+    if first_choice:
+        for hook in AFTER_FIRST_LANGUAGE:
+            await hook(update, context)
 
 
 async def _save_language(context: BotContext, code: str) -> None:
