@@ -3,50 +3,30 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import N_
 from handlers.ui import answer_query, main_menu_markup, reply
 
 log = logging.getLogger(__name__)
 
 
-async def unknown_command(update: Update, context: BotContext) -> None:
-    await reply(
-        update,
-        context,
-        context._("I do not know this command. Here is what I can do:"),
-        main_menu_markup(context),
-    )
+def _hint(message: str) -> Callable[[Update, BotContext], Awaitable[None]]:
+    """A handler that answers with a friendly hint (an untranslated msgid) and the main menu."""
+
+    async def answer(update: Update, context: BotContext) -> None:
+        await reply(update, context, context._(message), main_menu_markup(context))
+
+    return answer
 
 
-async def unknown_text(update: Update, context: BotContext) -> None:
-    await reply(
-        update,
-        context,
-        context._("Sorry, I did not understand that. Please choose from the menu:"),
-        main_menu_markup(context),
-    )
-
-
-async def not_text(update: Update, context: BotContext) -> None:
-    await reply(
-        update,
-        context,
-        context._("I can only read text messages. Please write to me or choose from the menu:"),
-        main_menu_markup(context),
-    )
-
-
-async def edited(update: Update, context: BotContext) -> None:
-    await reply(
-        update,
-        context,
-        context._("I only read new messages, not edited ones. Please send it again as a new message."),
-        main_menu_markup(context),
-    )
+unknown_command = _hint(N_("I do not know this command. Here is what I can do:"))
+not_text = _hint(N_("I can only read text messages. Please write to me or choose from the menu:"))
+edited = _hint(N_("I only read new messages, not edited ones. Please send it again as a new message."))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -67,6 +47,5 @@ def register_first(app: Application) -> None:
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & private, unknown_text))
     app.add_handler(MessageHandler(filters.ALL & private & ~filters.StatusUpdate.ALL, not_text))
     app.add_handler(CallbackQueryHandler(stale_button))
