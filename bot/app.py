@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
-from bot.commands import client_commands
+from bot.commands import client_commands, set_chat_menu
 from bot.context import AppState, BotContext
 from bot.directory import Clock, load_directory
 from bot.hours import HolidayCalendar
@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.users import UserService
 from storage import users
 from storage.db import create_engine, session_factory
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def build_application(
         ),
         limiter=RateLimiter(per_second=settings.telegram_rate_limit),
         clock=clock,
-        on_blocked=state.users.forget,
+        on_blocked=lambda user_id: state.users.forget(user_id, changed=False),
     )
     handlers.register_all(app)
     return app
@@ -100,6 +101,10 @@ async def _post_init(app: Application) -> None:
     await state.outbox.bot.initialize()
     state.outbox_task = asyncio.create_task(state.outbox.run(), name="outbox-dispatcher")
     await _set_command_menus(app)
+    state.users.on_change = lambda user_id: _refresh_chat_menu_soon(app, user_id)
+    async with state.sessions() as session:
+        team = await users.non_clients(session)
+    state.menu_task = asyncio.create_task(_set_team_menus(app, team), name="team-command-menus")
 
 
 async def reload_directory(app: Application) -> None:
@@ -122,14 +127,42 @@ async def _set_command_menus(app: Application) -> None:
         log.warning("could not set the command menus: %s", exc)
 
 
+async def _set_team_menus(app: Application, team: list[tuple[int, str, str | None]]) -> None:
+    """Volunteers' and staff members' own command lists (in the background: may be many)."""
+    settings: Settings = app.bot_data.settings
+    for user_id, role, language in team:
+        tr = translator(language or settings.default_language, settings.timezone)
+        await set_chat_menu(app.bot, user_id, role, tr)
+
+
+def _refresh_chat_menu_soon(app: Application, user_id: int) -> None:
+    """After a change of role or language: that chat's command list, without delaying the update."""
+
+    async def refresh() -> None:
+        async with app.bot_data.sessions() as session:
+            user = await session.get(User, user_id)
+        if user is not None:
+            settings: Settings = app.bot_data.settings
+            tr = translator(user.language or settings.default_language, settings.timezone)
+            await set_chat_menu(app.bot, user_id, user.role, tr)
+
+    task = asyncio.create_task(refresh())
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
 async def _post_stop(app: Application) -> None:
     """Stop sending from the outbox before the application's connections close."""
-    task = getattr(app.bot_data, "outbox_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        app.bot_data.outbox_task = None
+    for name in ("outbox_task", "menu_task"):
+        task = getattr(app.bot_data, name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            setattr(app.bot_data, name, None)
 
 
 async def _post_shutdown(app: Application) -> None:

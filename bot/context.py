@@ -32,6 +32,7 @@ class AppState:
     users: UserService  # users with their language and role (cached briefly)
     outbox: Dispatcher  # sends what the bot says on its own initiative (bot.outbox)
     outbox_task: asyncio.Task[None] | None
+    menu_task: asyncio.Task[None] | None  # volunteers' and staff members' command lists, set at start
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, AppState]):

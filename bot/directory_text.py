@@ -20,6 +20,7 @@ STATE_ICON = {
     State.TEMPORARILY_CLOSED: "⛔",
 }
 MAX_DESCRIPTION = 1200  # keeps a card well inside Telegram's 4096 characters
+MAX_NAME = 200  # a name typed by the office can be any length; a card must stay under 4096
 
 
 def shorten(text: str, limit: int) -> str:
@@ -65,7 +66,7 @@ def service_card(
     today = now.astimezone(clock.tz).date()
     current = status(service, now, clock)
     name = service.text("name", lang)
-    lines = [f"<b>{escape(service.name(lang))}</b>"]
+    lines = [f"<b>{escape(shorten(service.name(lang), MAX_NAME))}</b>"]
     if service.provider:
         lines.append(f"<i>{escape(iso(service.provider))}</i>")
     lines.append(f"{STATE_ICON[current.state]} {escape(status_line(current, tr, now))}")

@@ -218,7 +218,12 @@ class Dispatcher:
             if count and row.attempts >= MAX_ATTEMPTS:
                 return await self._record(session, row, OutboxStatus.FAILED, error=f"gave up: {error}")
             return await self._record(
-                session, row, OutboxStatus.RETRY, error=error, retry_at=self.clock() + after
+                session,
+                row,
+                OutboxStatus.RETRY,
+                error=error,
+                retry_at=self.clock() + after,
+                uncount=not count,
             )
 
     async def _record(
@@ -231,6 +236,7 @@ class Dispatcher:
         telegram_message_id: int | None = None,
         retry_at: dt.datetime | None = None,
         chat_id: int | None = None,
+        uncount: bool = False,
     ) -> OutboxStatus:
         await repo.finish(
             session,
@@ -241,6 +247,7 @@ class Dispatcher:
             telegram_message_id=telegram_message_id,
             retry_at=retry_at,
             chat_id=chat_id,
+            uncount=uncount,
         )
         row.status = status.value
         row.telegram_message_id = telegram_message_id or row.telegram_message_id

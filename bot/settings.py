@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     office_name: str = "Integrationsbüro"
     office_contact: str = "integration@auenbrueck.example"
     content_path: str = str(BUNDLED_CONTENT)  # loaded into an empty directory at start
+    appointment_retention_days: int = Field(default=30, ge=1)  # deleted this long after they took place
+    appointment_invite_days: int = Field(default=14, ge=1)  # how long an appointment invite link works
+    volunteer_areas: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["Auenbrück", "Ohlenbüttel", "Lindenhagen", "Wiesenrode", "Hohenfeld"]
+    )
+    volunteer_max_asked: int = Field(default=5, ge=1)  # volunteers messaged directly per help request
+    outbox_retention_days: int = Field(default=30, ge=1)  # delivered messages are purged after this
+    inactive_user_retention_days: int = Field(default=365, ge=30)  # users silent this long are erased
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -48,6 +56,13 @@ class Settings(BaseSettings):
                 return [int(p) for p in parts]
             except ValueError:
                 raise ValueError("must be comma-separated numeric Telegram user ids") from None
+        return value
+
+    @field_validator("volunteer_areas", mode="before")
+    @classmethod
+    def _split_areas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("timezone")

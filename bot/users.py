@@ -46,6 +46,8 @@ class UserService:
         self._max = max_entries
         self._monotonic = monotonic
         self._cache: OrderedDict[int, tuple[float, UserView]] = OrderedDict()
+        # Told when a user's role or language may have changed (e.g. to update their command menu).
+        self.on_change: Callable[[int], None] | None = None
 
     async def resolve(self, user_id: int, today: dt.date) -> UserView:
         """The user, created on first contact; `last_seen` is written at most once a day."""
@@ -64,6 +66,8 @@ class UserService:
             await repo.set_language(session, user.id, language)
         user.language = language
         self._remember(user)
+        if self.on_change is not None and user.role != Role.CLIENT.value:
+            self.on_change(user.id)
 
     async def set_role(self, user_id: int, role: Role, today: dt.date) -> None:
         async with self._sessions() as session, session.begin():
@@ -71,8 +75,11 @@ class UserService:
             await repo.set_role(session, user_id, role)
         self.forget(user_id)
 
-    def forget(self, user_id: int) -> None:
+    def forget(self, user_id: int, *, changed: bool = True) -> None:
+        """Drop the cached snapshot: after changing a user's role (`changed`), erasing or losing them."""
         self._cache.pop(user_id, None)
+        if changed and self.on_change is not None:
+            self.on_change(user_id)
 
     def _remember(self, view: UserView) -> None:
         self._cache[view.id] = (self._monotonic() + self._ttl, view)

@@ -12,12 +12,36 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, directory, emergency, errors, fallback, identity, menu, start
+from handlers import (
+    admin,
+    announcements,
+    appointments,
+    audit,
+    directory,
+    editing,
+    emergency,
+    errors,
+    fallback,
+    gate,
+    help_requests,
+    identity,
+    menu,
+    news,
+    privacy,
+    shifts,
+    staff,
+    start,
+    stats,
+    topics,
+    volunteers,
+)
 
-FEATURES = (start, menu, admin, directory, emergency)
+FEATURES = (start, menu, admin, directory, emergency, privacy, appointments, announcements, topics, news,
+            volunteers, help_requests, shifts, staff, editing, audit, stats)
 
 
 def register_all(app: Application) -> None:
+    gate.register(app)  # group -2: flood control
     identity.register(app)
     fallback.register_first(app)
     for feature in FEATURES:

@@ -48,6 +48,7 @@ def _require(allowed: frozenset[str], what: str) -> Callable[[H], H]:
                 return ConversationHandler.END
             return await handler(update, context)
 
+        checked.required_roles = allowed  # type: ignore[attr-defined]  # found by tests/test_authorization.py
         return checked  # type: ignore[return-value]
 
     return decorate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from html import escape
+from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -12,8 +12,12 @@ from bot.context import BotContext
 from bot.directory import Directory, ServiceEntry, is_open, open_first, quick_state
 from bot.directory_text import distance_label, list_label, service_card, shorten
 from bot.i18n import N_
+from bot.shifts import ShiftView, shifts_for_service
+from handlers.shifts import SHOW as SHIFT
+from handlers.shifts import shift_line
 from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, reply
 from storage import directory as repo
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,11 @@ def _footer(context: BotContext, back: str = CATEGORIES) -> list[InlineKeyboardB
 
 async def show_categories(update: Update, context: BotContext) -> None:
     await answer_query(update)
+    await _categories(update, context)
+
+
+async def _categories(update: Update, context: BotContext) -> None:
+    """The topic overview; the callback query (if any) is already answered: Telegram takes one answer."""
     directory = _directory(context)
     lang = context.tr.lang
     rows = [[InlineKeyboardButton(context._("🟢 Open now"), callback_data=f"{OPEN_NOW}0")]]
@@ -153,10 +162,19 @@ async def show_service(update: Update, context: BotContext) -> None:
 
 async def _send_card(update: Update, context: BotContext, service: ServiceEntry) -> None:
     assert context.user is not None
+    volunteer = context.user.role == Role.VOLUNTEER.value
     async with context.session() as session:
         saved = service.id in await repo.saved_ids(session, context.user.id)
+        shifts = await shifts_for_service(session, service.id) if volunteer else []
     text = service_card(service, context.tr, context.bot_data.clock(), context.bot_data.hours_clock)
-    rows = []
+    rows = [  # volunteers see the weekly shifts this service needs people for
+        [
+            InlineKeyboardButton(
+                "🤝 " + shorten(unescape(shift_line(context.tr, s)), 60), callback_data=f"{SHIFT}{s.id}"
+            )
+        ]
+        for s in shifts
+    ]
     if service.lat is not None and service.lon is not None:
         rows.append(
             [InlineKeyboardButton(context._("📍 Show on the map"), callback_data=f"{MAP}{service.id}")]
@@ -171,6 +189,10 @@ async def _send_card(update: Update, context: BotContext, service: ServiceEntry)
     )
     rows.append(_footer(context))
     await reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+def _shift_label(context: BotContext, shift: ShiftView) -> str:
+    return "🤝 " + shorten(unescape(shift_line(context.tr, shift)), 60)
 
 
 async def send_map(update: Update, context: BotContext) -> None:
@@ -340,7 +362,7 @@ async def nearby(update: Update, context: BotContext) -> None:
 
 async def _stale(update: Update, context: BotContext) -> None:
     await answer_query(update, context._("This button is no longer valid."))
-    await show_categories(update, context)
+    await _categories(update, context)
 
 
 def register(app: Application) -> None:

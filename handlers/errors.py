@@ -11,7 +11,7 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.i18n import translator
 from handlers.identity import identify, resolve_language
-from handlers.ui import back_to_menu_markup
+from handlers.ui import answer_query, back_to_menu_markup
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     await _resolve_language(update, context)
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
+        await answer_query(update)  # unless the failed handler answered already
         await context.bot.send_message(
             update.effective_chat.id,
             context._("😕 Sorry, something went wrong on my side. Please try again in a moment."),

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_MENU = "lang:pick"
 LANGUAGE_SET = "lang:set:"  # + language code
+PENDING_LINK = "pending_deep_link"  # user_data: a /start payload waiting for the language choice
 
 DeepLinkHandler = Callable[[Update, BotContext, str], Awaitable[None]]
 _DEEP_LINKS: dict[str, DeepLinkHandler] = {}
@@ -27,9 +28,11 @@ AFTER_FIRST_LANGUAGE: list[FirstLanguageHook] = []
 
 
 def register_deep_link(prefix: str, handler: DeepLinkHandler) -> None:
-    """Features plug their `/start <prefix>-<code>` links in here (invites for appointments, staff ...)."""
-    if not prefix.isalnum() or prefix in _DEEP_LINKS:
-        raise ValueError(f"bad or duplicate deep-link prefix {prefix!r}")
+    """Features plug their `/start <prefix>-<code>` links in here (invites for appointments, staff ...).
+
+    Registering a prefix again replaces its handler (each application built in a process registers)."""
+    if not prefix.isalnum():
+        raise ValueError(f"bad deep-link prefix {prefix!r}")
     _DEEP_LINKS[prefix] = handler
 
 
@@ -60,20 +63,26 @@ def welcome_text(context: BotContext) -> str:
 
 async def start(update: Update, context: BotContext) -> None:
     assert context.user is not None and update.effective_user is not None
-    payload = context.args[0] if context.args else ""
+    payload = context.args[0][:64] if context.args else ""
     if context.user.language is None:
         matched = match_language(update.effective_user.language_code)
-        if matched is None:
+        if matched is None:  # ask first; an invite link is followed once the language is chosen
+            if payload:
+                context.user_data[PENDING_LINK] = payload
             await reply(update, context, picker_prompt(context.settings.timezone), language_picker(context))
             return
         await _save_language(context, matched)
-        first_time = True
-    else:
-        first_time = False
+        await _welcome(update, context, payload, first_time=True)
+        return
+    await _welcome(update, context, payload, first_time=False)
+
+
+async def _welcome(update: Update, context: BotContext, payload: str, *, first_time: bool) -> None:
+    """Follow a deep link, or greet with the menu; a new user then gets the first-language hooks."""
     if payload:
         await _follow_deep_link(update, context, payload)
-        return
-    await reply(update, context, welcome_text(context), main_menu_markup(context))
+    else:
+        await reply(update, context, welcome_text(context), main_menu_markup(context))
     if first_time:
         for hook in AFTER_FIRST_LANGUAGE:
             await hook(update, context)
@@ -108,12 +117,13 @@ async def choose_language(update: Update, context: BotContext) -> None:
     first_choice = context.user.language is None
     await _save_language(context, code)
     await answer_query(update, context._("Language: {language}").format(language=LANGUAGES[code].native_name))
-    # TRANSLATORS: name your own language here, e.g. German: "Ich schreibe dir ab jetzt auf Deutsch."
-    text = welcome_text(context) if first_choice else context._("Done. I will write to you in English.")
-    await reply(update, context, text, main_menu_markup(context))
     if first_choice:
-        for hook in AFTER_FIRST_LANGUAGE:
-            await hook(update, context)
+        await _welcome(update, context, context.user_data.pop(PENDING_LINK, ""), first_time=True)
+        return
+    # TRANSLATORS: name your own language here, e.g. German: "Ich schreibe dir ab jetzt auf Deutsch."
+    await reply(
+        update, context, context._("Done. I will write to you in English."), main_menu_markup(context)
+    )
 
 
 async def _save_language(context: BotContext, code: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,14 +58,16 @@ async def reply(
     if chat is None:
         return None
     query = update.callback_query
-    if query is not None and query.message is not None and query.message.get_bot() is not None:
+    message = query.message if query is not None else None
+    # Only a text message can be edited into text; below a document, venue or photo: a new message.
+    if query is not None and isinstance(message, Message) and message.text and message.get_bot() is not None:
         try:
             edited = await query.edit_message_text(text, reply_markup=markup)
             return edited if isinstance(edited, Message) else None
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return None
-            # The old message cannot be edited (too old, deleted, a venue): send a fresh one.
+            # The old message cannot be edited (too old, deleted): send a fresh one.
     return await context.bot.send_message(chat.id, text, reply_markup=markup)
 
 
@@ -72,17 +75,22 @@ async def answer_query(update: Update, text: str | None = None, *, alert: bool =
     """Answer a callback query (so the button stops spinning) while the handler goes on.
 
     The answer is sent concurrently with whatever the handler sends next: one round trip less
-    per button press.
+    per button press. Telegram takes one answer per query and refuses a second: the first wins
+    (a handler that answers and then shows another screen whose handler answers too is fine).
     """
     query = update.callback_query
-    if query is None:
+    if query is None or _ANSWERED.get(id(query)) is query:
         return
+    _ANSWERED[id(query)] = query  # held, so its id cannot be reused while it is in here
+    while len(_ANSWERED) > 1_000:
+        _ANSWERED.popitem(last=False)
     task = asyncio.ensure_future(_answer(query, text, alert))
     _PENDING_ANSWERS.add(task)
     task.add_done_callback(_PENDING_ANSWERS.discard)
 
 
 _PENDING_ANSWERS: set[asyncio.Future[None]] = set()
+_ANSWERED: OrderedDict[int, CallbackQuery] = OrderedDict()  # the queries answered lately
 
 
 async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:

@@ -109,8 +109,12 @@ async def finish(
     error: str | None = None,
     retry_at: dt.datetime | None = None,
     chat_id: int | None = None,
+    uncount: bool = False,
 ) -> None:
+    """Record an outcome; `uncount` gives the attempt back (a 429 is Telegram's pace, not a failure)."""
     values: dict[str, Any] = {"status": status.value, "claimed_until": None}
+    if uncount:
+        values["attempts"] = OutboxMessage.attempts - 1
     if status is OutboxStatus.SENT:
         values.update(sent_at=now, telegram_message_id=telegram_message_id, last_error=None)
     if error is not None:

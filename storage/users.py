@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Role, User
@@ -41,3 +41,11 @@ async def ensure_admins(session: AsyncSession, admin_ids: list[int], *, today: d
 
 async def mark_inactive(session: AsyncSession, user_id: int) -> None:
     await session.execute(update(User).where(User.id == user_id).values(active=False))
+
+
+async def non_clients(session: AsyncSession) -> list[tuple[int, str, str | None]]:
+    """(id, role, language) of volunteers, staff and admins: their chats get their own command list."""
+    rows = await session.execute(
+        select(User.id, User.role, User.language).where(User.role != Role.CLIENT.value, User.active.is_(True))
+    )
+    return [(user_id, role, language) for user_id, role, language in rows.all()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.i18n import translator
@@ -51,8 +53,8 @@ async def test_language_switch_survives_restart(bot: BotHarness) -> None:
     await user.wait_for(lambda m: translator("fa").gettext("❓ Help") in m.button_texts)
     await bot.restart()
     await user.send("/menu")
-    menu = await user.next_message()
-    assert menu.text == translator("fa").gettext("What can I help you with? Choose below.")
+    expected = translator("fa").gettext("What can I help you with? Choose below.")
+    await user.wait_for(lambda m: m.text == expected)
 
 
 @pytest.mark.parametrize("kind", ["unknown_command", "sticker", "photo", "voice", "edited"])
@@ -102,3 +104,50 @@ async def test_command_menus_registered_per_language(bot: BotHarness) -> None:
     for code in LANGUAGES:
         described = {c["command"]: c["description"] for c in commands[("default", code)]}
         assert described["language"] == translator(code).gettext("Choose your language")
+
+
+async def test_invite_link_waits_for_the_language_choice(bot: BotHarness) -> None:
+    from handlers.start import register_deep_link
+
+    async def follow(update, context, code: str) -> None:  # type: ignore[no-untyped-def]
+        await context.bot.send_message(update.effective_chat.id, f"followed {code} in {context.tr.lang}")
+
+    register_deep_link("tst", follow)
+    user = bot.user("sw")  # an app language the bot does not speak: the picker comes first
+    await user.send("/start tst-abc123")
+    await user.next_message()
+    await user.press("Soomaali")
+    followed = await user.wait_for(lambda m: m.text.startswith("followed"))
+    assert followed.text == "followed abc123 in so"
+
+
+async def test_unknown_deep_link_is_refused_politely(bot: BotHarness) -> None:
+    user = bot.user("en")
+    await user.send("/start nope-123")
+    reply = await user.next_message()
+    assert reply.text == "This link is not valid (any more). Here is the menu."
+
+
+async def test_staff_and_volunteers_get_their_own_command_menus(bot: BotHarness) -> None:
+    from storage.models import Role
+
+    admin = bot.user("ar", user_id=900001)  # ADMIN_IDS
+    helper = bot.user("uk")
+    await helper.send("/start")
+    await helper.next_message()
+    await bot.app.bot_data.users.set_role(helper.user_id, Role.VOLUNTEER, bot.clock().date())
+    await bot.restart()  # menus of the team are set at start
+    commands = bot.emulator.commands
+
+    async def menu_of(user_id: int) -> list[str]:
+        for _ in range(100):
+            if (f"chat:{user_id}", "") in commands:
+                return [c["command"] for c in commands[(f"chat:{user_id}", "")]]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no command menu for chat {user_id}")
+
+    assert {"admin", "staff", "audit", "start"} <= set(await menu_of(admin.user_id))
+    volunteer_menu = await menu_of(helper.user_id)
+    assert {"mytasks", "shifts", "start"} <= set(volunteer_menu) and "admin" not in volunteer_menu
+    described = {c["command"]: c["description"] for c in commands[(f"chat:{helper.user_id}", "")]}
+    assert described["shifts"] == translator("uk").gettext("Weekly shifts")

@@ -120,3 +120,29 @@ async def test_no_hit_suggests_close_services(content_bot: BotHarness) -> None:
     assert reply.text == "I found nothing for “velocipede”. Did you mean one of these?"
     assert reply.button_texts[0].startswith("🔎 Bike")
     assert "🗂 All topics" in reply.button_texts
+
+
+async def test_volunteers_see_a_services_shifts_on_its_card(content_bot: BotHarness) -> None:
+    from sqlalchemy import select
+
+    from bot import shifts
+    from storage.models import Role, Service
+
+    async with content_bot.app.bot_data.sessions() as session, session.begin():
+        bike = await session.scalar(select(Service.id).where(Service.slug == "bike-workshop"))
+        await shifts.create(session, shifts.ShiftSpec("Werkstatt-Dienst", 1, "15:00", "18:00", 2), bike)
+    volunteer, client = content_bot.user("de"), content_bot.user("de")
+    await volunteer.send("/start")
+    await volunteer.next_message()
+    await content_bot.app.bot_data.users.set_role(
+        volunteer.user_id, Role.VOLUNTEER, content_bot.clock().date()
+    )
+    for user in (volunteer, client):
+        await user.send("Fahrradwerkstatt")
+        await user.wait_for(lambda m: m.text.startswith("🔎"))
+        await user.press((0, 0))
+    save = translator("de").gettext("☆ Save")
+    card = await volunteer.wait_for(lambda m: save in m.button_texts)
+    assert any(label.startswith("🤝 Werkstatt-Dienst") for label in card.button_texts)
+    client_card = await client.wait_for(lambda m: len(m.button_texts) >= 3)
+    assert not any(label.startswith("🤝") for label in client_card.button_texts)

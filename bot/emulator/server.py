@@ -48,6 +48,9 @@ __all__ = ["APIError", "BotAPIEmulator", "Params", "UploadedFile"]
 log = logging.getLogger(__name__)
 
 
+_QUERY_IDS = itertools.count(4_000_000_000_000_000_001)
+
+
 class _Update:
     __slots__ = ("chat_key", "data", "type", "update_id")
 
@@ -154,7 +157,7 @@ class BotAPIEmulator(BotAPIMethods):
         self._update_ids = itertools.count(1)
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
-        self._query_ids = itertools.count(4_000_000_000_000_000_001)
+        self._query_ids = _QUERY_IDS  # unique in the process, as Telegram's are unique everywhere
         self._file_counter = itertools.count(1)
         self._seq = itertools.count(1)
         self._pending: deque[_Update] = deque()
@@ -546,7 +549,9 @@ class BotAPIEmulator(BotAPIMethods):
         return self._enqueue("callback_query", payload, chat_key=msg.chat.id)
 
     async def wait_callback_answer(
-        self, query_id: str, timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        query_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> CallbackAnswer:
         deadline = time.monotonic() + timeout
         while query_id not in self._answers_by_id:
