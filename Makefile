@@ -26,6 +26,7 @@ i18n: $(STAMP)
 	$(BIN)/pybabel -q extract -F locales/babel.cfg -k N_ -c TRANSLATORS: --no-location --sort-by-file \
 		--project=Integrationsbot -o locales/messages.pot bot handlers content
 	$(BIN)/pybabel -q update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python tools/fill_english.py
 	$(BIN)/pybabel -q compile -d locales -D messages
 
 lint: $(STAMP)

@@ -14,9 +14,12 @@ from bot.i18n import Translator, translator
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.announcements import AnnouncementService, LiveReports
+    from bot.appointments import AppointmentService
     from bot.directory import Clock as HoursClock
     from bot.directory import Directory
     from bot.outbox import Dispatcher
+    from bot.topics import TopicService
     from bot.users import UserService, UserView
 
 
@@ -33,6 +36,11 @@ class AppState:
     outbox: Dispatcher  # sends what the bot says on its own initiative (bot.outbox)
     outbox_task: asyncio.Task[None] | None
     menu_task: asyncio.Task[None] | None  # volunteers' and staff members' command lists, set at start
+    # Feature services, attached by the feature modules when they register:
+    appointments: AppointmentService
+    announcements: AnnouncementService
+    topics: TopicService
+    live_reports: LiveReports
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, AppState]):

@@ -19,7 +19,7 @@ ConversationKey = tuple[int | str, ...]
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], update_interval: float = 5) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], update_interval: float = 1) -> None:
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
             update_interval=update_interval,
