@@ -12,25 +12,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.privacy import erase_all
+from bot.settings import Settings
 from storage import retention as repo
 
 log = logging.getLogger(__name__)
 
 Purge = Callable[[AsyncSession, dt.datetime], Awaitable[int]]
-
-
-class RetentionSettings(BaseSettings):
-    """Read from the environment; to be moved into `bot.settings.Settings`."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
-
-    outbox_retention_days: int = Field(30, ge=1)
-    inactive_user_retention_days: int = Field(365, ge=30)
 
 
 PURGES: dict[str, Purge] = {}
@@ -50,11 +40,14 @@ class RetentionReport:
 async def run_retention(
     sessions: async_sessionmaker[AsyncSession],
     now: dt.datetime,
-    settings: RetentionSettings,
+    settings: Settings,
     *,
     today: dt.date | None = None,
 ) -> RetentionReport:
-    """One pass; each purge and each erased user commits on its own, so one failure stops nothing else."""
+    """One pass; each purge and each erased user commits on its own, so one failure stops nothing else.
+
+    Periods: `OUTBOX_RETENTION_DAYS` and `INACTIVE_USER_RETENTION_DAYS` (bot.settings).
+    """
     report = RetentionReport()
     outbox_before = now - dt.timedelta(days=settings.outbox_retention_days)
 

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Conv
 
 from bot.context import BotContext
 from bot.privacy_core import erase_user, export_json, export_user
-from bot.retention import RetentionSettings, run_retention
+from bot.retention import run_retention
 from handlers.ui import answer_query, back_to_menu_markup, reply
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,8 @@ RETENTION_JOB = "retention"
 RETENTION_AT = dt.time(3, 30)  # local time, when the bot is quiet
 
 
-def _retention(context: BotContext) -> RetentionSettings:
-    return context.bot_data.retention  # type: ignore[attr-defined,no-any-return]
-
-
 def privacy_notice(context: BotContext) -> str:
-    retention = _retention(context)
+    settings = context.settings
     tr = context.tr
     office = tr.isolate(escape(context.settings.office_name))
     paragraphs = [
@@ -50,14 +46,14 @@ def privacy_notice(context: BotContext) -> str:
         tr.ngettext(
             "How long: messages I sent you are deleted after {count} day.",
             "How long: messages I sent you are deleted after {count} days.",
-            retention.outbox_retention_days,
-        ).format(count=tr.number(retention.outbox_retention_days))
+            settings.outbox_retention_days,
+        ).format(count=tr.number(settings.outbox_retention_days))
         + "\n"
         + tr.ngettext(
             "If you do not write to me for {count} day, I delete everything I store about you.",
             "If you do not write to me for {count} days, I delete everything I store about you.",
-            retention.inactive_user_retention_days,
-        ).format(count=tr.number(retention.inactive_user_retention_days)),
+            settings.inactive_user_retention_days,
+        ).format(count=tr.number(settings.inactive_user_retention_days)),
         context._(
             "Who sees it: only the staff of the {office}. Volunteers see only what they need for a task "
             "they took on. Nobody else."
@@ -147,14 +143,13 @@ async def retention_job(context: BotContext) -> None:
     state = context.bot_data
     now = state.clock()
     report = await run_retention(
-        state.sessions, now, _retention(context), today=now.astimezone(state.settings.tz).date()
+        state.sessions, now, state.settings, today=now.astimezone(state.settings.tz).date()
     )
     for user_id in report.erased_users:
         forget_user(context.application, user_id)
 
 
 def register(app: Application) -> None:
-    app.bot_data.retention = RetentionSettings()  # type: ignore[attr-defined]
     private = filters.ChatType.PRIVATE  # personal data is never sent to a group
     app.add_handler(CommandHandler("privacy", show_privacy, private))
     app.add_handler(CommandHandler("mydata", send_my_data, private))

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.retention import PURGES, RetentionSettings, register_purge
+from bot.retention import PURGES, register_purge
+from bot.settings import Settings
 from handlers.privacy import RETENTION_JOB
 from storage import outbox
 from storage.db import session_factory
@@ -89,5 +90,5 @@ async def test_features_plug_in_their_own_purges(bot: BotHarness) -> None:
 def test_settings_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("OUTBOX_RETENTION_DAYS", "7")
     monkeypatch.setenv("INACTIVE_USER_RETENTION_DAYS", "400")
-    settings = RetentionSettings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert (settings.outbox_retention_days, settings.inactive_user_retention_days) == (7, 400)
