@@ -49,6 +49,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, AppState]):
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.user: UserView | None = None
+        self.language_just_set = False  # this update is the user's first in a supported language
         self.tr: Translator = translator(
             application.bot_data.settings.default_language, application.bot_data.settings.timezone
         )

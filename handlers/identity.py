@@ -23,6 +23,11 @@ async def identify(update: Update, context: BotContext) -> None:
     today = context.bot_data.clock().astimezone(settings.tz).date()
     user = await context.bot_data.users.resolve(tg_user.id, today)
     context.user = user
+    if user.language is None and (matched := match_language(tg_user.language_code)) is not None:
+        # Keep the language Telegram reports, so what the bot sends later (reminders, notices) is in
+        # it too; a user whose app language is unsupported keeps None until they pick one.
+        await context.bot_data.users.set_language(user, matched)
+        context.language_just_set = True
     lang = resolve_language(user.language, tg_user.language_code, settings.default_language)
     context.tr = translator(lang, settings.timezone)
 

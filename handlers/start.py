@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, translator
-from bot.languages import LANGUAGES, match_language
+from bot.languages import LANGUAGES
 from handlers.ui import MenuEntry, add_menu_entry, answer_query, main_menu_markup, reply
 
 log = logging.getLogger(__name__)
@@ -64,17 +64,12 @@ def welcome_text(context: BotContext) -> str:
 async def start(update: Update, context: BotContext) -> None:
     assert context.user is not None and update.effective_user is not None
     payload = context.args[0][:64] if context.args else ""
-    if context.user.language is None:
-        matched = match_language(update.effective_user.language_code)
-        if matched is None:  # ask first; an invite link is followed once the language is chosen
-            if payload:
-                context.user_data[PENDING_LINK] = payload
-            await reply(update, context, picker_prompt(context.settings.timezone), language_picker(context))
-            return
-        await _save_language(context, matched)
-        await _welcome(update, context, payload, first_time=True)
+    if context.user.language is None:  # Telegram's language is not one we speak: ask first
+        if payload:  # an invite link is followed once the language is chosen
+            context.user_data[PENDING_LINK] = payload
+        await reply(update, context, picker_prompt(context.settings.timezone), language_picker(context))
         return
-    await _welcome(update, context, payload, first_time=False)
+    await _welcome(update, context, payload, first_time=context.language_just_set)
 
 
 async def _welcome(update: Update, context: BotContext, payload: str, *, first_time: bool) -> None:

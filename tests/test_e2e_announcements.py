@@ -222,7 +222,12 @@ async def test_audience_filters_combine_roles_languages_and_topics(bot: BotHarne
     # and through the buttons: volunteers added, Ukrainian only
     staff = await staff_member(bot)
     confirm = await compose(
-        bot, staff, "Hallo", versions={"uk": "Привіт"}, fallback="skip", toggles=("Volunteers", "Українська")
+        bot,
+        staff,
+        "Hallo",
+        versions={"uk": "Привіт"},
+        fallback="skip",
+        toggles=(DE.gettext("Volunteers"), "Українська"),
     )
     assert DE.gettext("✅ Send now to {total}").format(total=2) in confirm.button_texts
 

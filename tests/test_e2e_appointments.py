@@ -351,7 +351,8 @@ async def test_two_dispatchers_never_send_the_same_reminder(bot: BotHarness) -> 
     for d in pair:
         await d.bot.shutdown()
     texts = sorted(m.text.split("\n")[0] for u in users for m in u.messages if "Termin" in m.content)
-    assert texts == sorted(f"⏰ Reminder: Termin {n}" for n in range(60))
+    heading = translator("de").gettext("⏰ <b>Reminder: {title}</b>").replace("<b>", "").replace("</b>", "")
+    assert texts == sorted(heading.format(title=f"Termin {n}") for n in range(60))
     statuses = [r.status for apt_id in ids for r in await rows(bot, apt_id)]
     assert sorted(set(statuses)) == ["sent"] and len(statuses) == 60
 
