@@ -36,8 +36,25 @@ from handlers import (
     volunteers,
 )
 
-FEATURES = (start, menu, admin, directory, emergency, privacy, appointments, announcements, topics, news,
-            volunteers, help_requests, shifts, staff, editing, audit, stats)
+FEATURES = (
+    start,
+    menu,
+    admin,
+    directory,
+    emergency,
+    privacy,
+    appointments,
+    announcements,
+    topics,
+    news,
+    volunteers,
+    help_requests,
+    shifts,
+    staff,
+    editing,
+    audit,
+    stats,
+)
 
 
 def register_all(app: Application) -> None:

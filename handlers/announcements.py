@@ -46,7 +46,7 @@ from bot.outbox import Outgoing, RenderContext, Skip
 from bot.topics import topics_of
 from handlers.admin import ADMIN_CALLBACK, add_admin_section
 from handlers.auth import staff_only
-from handlers.ui import answer_query, reply
+from handlers.ui import answer_query, grid, reply
 from storage.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -129,10 +129,6 @@ def _cancel_row(context: BotContext) -> list[InlineKeyboardButton]:
 
 def _mark(on: bool) -> str:
     return "✅ " if on else "▫️ "
-
-
-def _grid(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 async def _stale(update: Update, context: BotContext) -> None:
@@ -318,7 +314,7 @@ async def show_versions(update: Update, context: BotContext) -> int:
         for code, lang in LANGUAGES.items()
         if code != SOURCE_LANGUAGE
     ]
-    rows = _grid(buttons, 2)
+    rows = grid(buttons, 2)
     rows.append([InlineKeyboardButton(context._("➡️ Continue"), callback_data=VERSIONS_DONE)])
     rows.append(_cancel_row(context))
     text = context._(
@@ -417,7 +413,7 @@ async def show_audience(update: Update, context: BotContext) -> int:
             for r in AUDIENCE_ROLES
         ]
     ]
-    rows += _grid(
+    rows += grid(
         [
             InlineKeyboardButton(
                 _mark(code in draft.languages) + lg.native_name, callback_data=f"{LANG}{code}"
@@ -426,7 +422,7 @@ async def show_audience(update: Update, context: BotContext) -> int:
         ],
         3,
     )
-    rows += _grid(
+    rows += grid(
         [
             InlineKeyboardButton(_mark(t.id in draft.topics) + t.label(lang), callback_data=f"{TOPIC}{t.id}")
             for t in topics
@@ -590,7 +586,7 @@ async def pick_day(update: Update, context: BotContext) -> int:
     buttons = [
         InlineKeyboardButton(context.tr.short_date(d), callback_data=f"{DAY}{d.isoformat()}") for d in days
     ]
-    rows = _grid(buttons, 3) + [[InlineKeyboardButton(context._("◀️ Back"), callback_data=PREVIEW)]]
+    rows = grid(buttons, 3) + [[InlineKeyboardButton(context._("◀️ Back"), callback_data=PREVIEW)]]
     rows.append(_cancel_row(context))
     await reply(update, context, context._("🗓 On which day should it go out?"), InlineKeyboardMarkup(rows))
     return DAY_PICK
@@ -609,7 +605,7 @@ async def pick_hour(update: Update, context: BotContext) -> int:
     buttons = [
         InlineKeyboardButton(context.tr.time(dt.time(h, 0)), callback_data=f"{HOUR}{h}") for h in HOURS
     ]
-    rows = _grid(buttons, 4) + [[InlineKeyboardButton(context._("◀️ Back"), callback_data=SCHEDULE)]]
+    rows = grid(buttons, 4) + [[InlineKeyboardButton(context._("◀️ Back"), callback_data=SCHEDULE)]]
     rows.append(_cancel_row(context))
     text = context._("🕒 {date}: at what time?").format(date=context.tr.date(day, "full"))
     await reply(update, context, text, InlineKeyboardMarkup(rows))

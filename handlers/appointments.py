@@ -996,9 +996,7 @@ async def retention_job(context: BotContext) -> None:
 
 def register(app: Application) -> None:
     state: AppState = app.bot_data
-    state.appointments = AppointmentService(
-        state.sessions, state.clock, state.settings.tz, state.settings
-    )
+    state.appointments = AppointmentService(state.sessions, state.clock, state.settings.tz, state.settings)
     render_reminder, render_notice = make_renderers(state.settings)
     state.outbox.register(REMINDER_KIND, render_reminder)
     state.outbox.register(NOTICE_KIND, render_notice)

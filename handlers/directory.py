@@ -15,7 +15,7 @@ from bot.i18n import N_
 from bot.shifts import ShiftView, shifts_for_service
 from handlers.shifts import SHOW as SHIFT
 from handlers.shifts import shift_line
-from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, reply
+from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, grid, reply
 from storage import directory as repo
 from storage.models import Role
 
@@ -91,7 +91,7 @@ async def _categories(update: Update, context: BotContext) -> None:
         for c in directory.top_categories()
         if directory.service_ids_in(c.id)
     ]
-    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows += grid(buttons)
     rows.append([InlineKeyboardButton(context._("☰ Menu"), callback_data=MENU_CALLBACK)])
     text = context._(
         "🗂 <b>Services</b>\nChoose a topic – or simply write what you are looking for, "

@@ -31,7 +31,7 @@ from bot.i18n import N_, Translator, translator
 from bot.languages import LANGUAGES
 from bot.outbox import Outgoing, RenderContext, Renderer, Skip
 from handlers.auth import staff_only, volunteer_only
-from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, reply
+from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, grid, reply
 from storage import help_requests as repo
 from storage import volunteers as vol_repo
 from storage.models import HelpRequest, OutboxMessage, OutboxStatus, Role
@@ -161,7 +161,7 @@ async def _ask_kind(update: Update, context: BotContext) -> int:
         )
         for s in skills
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)] + [_abort_row(context)]
+    rows = grid(buttons) + [_abort_row(context)]
     text = (
         context._("🙋 <b>Request for a client</b>\nWhat does the client need help with?")
         if _draft(context).on_behalf
@@ -208,7 +208,7 @@ async def pick_language(update: Update, context: BotContext) -> int:
     _store(context, draft)
     areas = vol_service.configured_areas()
     buttons = [InlineKeyboardButton(a, callback_data=f"{AREA}{i}") for i, a in enumerate(areas)]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = grid(buttons)
     rows.append([InlineKeyboardButton(context._("🤷 Not sure"), callback_data=f"{AREA}-")])
     rows.append(_abort_row(context))
     await reply(update, context, context._("📍 Where do you need the help?"), InlineKeyboardMarkup(rows))

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.i18n import N_, translator
 from bot.languages import LANGUAGES
-from handlers.ui import MenuEntry, add_menu_entry, answer_query, main_menu_markup, reply
+from handlers.ui import MenuEntry, add_menu_entry, answer_query, grid, main_menu_markup, reply
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def language_picker(context: BotContext) -> InlineKeyboardMarkup:
         )
         for code, lang in LANGUAGES.items()
     ]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(grid(buttons))
 
 
 def picker_prompt(timezone: str) -> str:

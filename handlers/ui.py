@@ -37,13 +37,18 @@ def add_menu_entry(entry: MenuEntry) -> None:
     )
 
 
+def grid(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    """Lay buttons out in rows of `width`."""
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
 def main_menu_markup(context: BotContext) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(context._(e.label), callback_data=e.callback_data)
         for e in MAIN_MENU
         if e.visible(context)
     ]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(grid(buttons))
 
 
 def back_to_menu_markup(context: BotContext) -> InlineKeyboardMarkup:

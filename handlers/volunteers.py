@@ -31,7 +31,7 @@ from bot.outbox import Outgoing, RenderContext, Skip
 from handlers.admin import ADMIN_CALLBACK, add_admin_section
 from handlers.auth import staff_only, volunteer_only
 from handlers.start import register_deep_link
-from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, reply
+from handlers.ui import MENU_CALLBACK, MenuEntry, add_menu_entry, answer_query, grid, reply
 from storage import help_requests as hr_repo
 from storage import shifts as shift_repo
 from storage import volunteers as repo
@@ -212,7 +212,7 @@ def _toggle_markup(
     buttons = [
         InlineKeyboardButton(("✅ " if on else "") + label, callback_data=data) for label, data, on in items
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = grid(buttons)
     rows.append([InlineKeyboardButton(context._("✔️ Done"), callback_data=back)])
     return InlineKeyboardMarkup(rows)
 
