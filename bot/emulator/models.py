@@ -449,7 +449,7 @@ class EmulatedChat:
         lines += [f"  {m!r}" for m in tail]
         return "\n".join(lines)
 
-    async def next_message(self, timeout: float = 5.0) -> EmulatedMessage:  # noqa: ASYNC109
+    async def next_message(self, timeout: float = 10.0) -> EmulatedMessage:  # noqa: ASYNC109
         """The next bot message not yet returned by next_message/settle/wait_for."""
         deadline = time.monotonic() + timeout
         while self.cursor >= len(self.bot_messages):
@@ -465,7 +465,7 @@ class EmulatedChat:
     async def wait_for(
         self,
         predicate: Callable[[EmulatedMessage], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 10.0,  # noqa: ASYNC109
         *,
         include_existing: bool = True,
     ) -> EmulatedMessage:
@@ -507,7 +507,7 @@ class EmulatedChat:
     async def settle(
         self,
         quiet: float = 0.2,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 10.0,  # noqa: ASYNC109
         *,
         after_update: int | None = None,
     ) -> list[EmulatedMessage]:

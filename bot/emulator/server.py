@@ -551,7 +551,7 @@ class BotAPIEmulator(BotAPIMethods):
     async def wait_callback_answer(
         self,
         query_id: str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 10.0,  # noqa: ASYNC109
     ) -> CallbackAnswer:
         deadline = time.monotonic() + timeout
         while query_id not in self._answers_by_id:

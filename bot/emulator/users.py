@@ -281,7 +281,7 @@ class EmulatedUser:
         wanted = f"data={data!r}" if data is not None else repr(button)
         raise AssertionError(f"no button {wanted} in chat {target.id}; available:\n" + "\n".join(shown))
 
-    async def answer_for(self, update: dict | str, timeout: float = 5.0) -> CallbackAnswer:  # noqa: ASYNC109
+    async def answer_for(self, update: dict | str, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109
         """Wait for the bot's answerCallbackQuery to the given callback_query update (or query id)."""
         query_id = update if isinstance(update, str) else update["callback_query"]["id"]
         return await self.emulator.wait_callback_answer(query_id, timeout)
@@ -312,23 +312,23 @@ class EmulatedUser:
     def unread(self) -> list[EmulatedMessage]:
         return self.chat.unread
 
-    async def next_message(self, timeout: float = 5.0) -> EmulatedMessage:  # noqa: ASYNC109
+    async def next_message(self, timeout: float = 10.0) -> EmulatedMessage:  # noqa: ASYNC109
         return await self.chat.next_message(timeout)
 
     async def wait_for(
         self,
         predicate: Callable[[EmulatedMessage], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 10.0,  # noqa: ASYNC109
         *,
         include_existing: bool = True,
     ) -> EmulatedMessage:
         return await self.chat.wait_for(predicate, timeout, include_existing=include_existing)
 
-    async def wait_text(self, fragment: str, timeout: float = 5.0) -> EmulatedMessage:  # noqa: ASYNC109
+    async def wait_text(self, fragment: str, timeout: float = 10.0) -> EmulatedMessage:  # noqa: ASYNC109
         """Wait for a bot message whose text or caption contains ``fragment``."""
         return await self.chat.wait_for(lambda m: fragment in m.content, timeout)
 
-    async def settle(self, quiet: float = 0.2, timeout: float = 5.0) -> list[EmulatedMessage]:  # noqa: ASYNC109
+    async def settle(self, quiet: float = 0.2, timeout: float = 10.0) -> list[EmulatedMessage]:  # noqa: ASYNC109
         """Wait until the bot fetched this user's last update and then was silent for ``quiet`` s.
 
         Returns the bot messages not read before (and marks them read).
@@ -336,7 +336,7 @@ class EmulatedUser:
         return await self.chat.settle(quiet, timeout, after_update=self.last_update_id)
 
     async def ask(
-        self, text: str, *, quiet: float = 0.2, timeout: float = 5.0  # noqa: ASYNC109
+        self, text: str, *, quiet: float = 0.2, timeout: float = 10.0  # noqa: ASYNC109
     ) -> list[EmulatedMessage]:
         """Send ``text`` and return the bot's replies once it is quiet."""
         self.chat.mark_read()
