@@ -89,8 +89,23 @@ async def run_local(settings: Settings) -> None:
 
 
 async def _grant_persona_roles(app: Application) -> None:
+    """Give the personas their roles; volunteers get a ready profile so requests can reach them."""
+    from bot import volunteers
     from bot.personas import PERSONAS
+    from storage import volunteers as volunteer_repo
+    from storage.models import Role
 
+    state = app.bot_data
     for persona in PERSONAS.values():
-        if persona.role is not None:
-            await app.bot_data.users.set_role(persona.user_id, persona.role, app.bot_data.clock().date())
+        if persona.role is None:
+            continue
+        await state.users.set_role(persona.user_id, persona.role, state.clock().date())
+        if persona.role is Role.VOLUNTEER:
+            async with state.sessions() as session, session.begin():
+                profile = await volunteers.start_profile(session, persona.user_id, persona.first_name)
+                if not profile.approved:
+                    profile.approved = True
+                    profile.languages = sorted({persona.language_code or "de", "de"})
+                    profile.skills = [skill.slug for skill in await volunteer_repo.skills(session)]
+                    profile.areas = list(state.settings.volunteer_areas)
+                    profile.availability = {day: list(volunteers.PARTS) for day in volunteers.DAYS}
