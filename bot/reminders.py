@@ -30,6 +30,9 @@ CHOICES: dict[int, str] = {
 }
 
 
+SOON = dt.timedelta(minutes=15)  # closer than this to the start, a reminder would not help
+
+
 def valid_offsets(offsets: list[int] | tuple[int, ...]) -> list[int]:
     """The known offsets among `offsets`, each once, in the order of `CHOICES` (earliest first)."""
     wanted = set(offsets)
@@ -62,13 +65,19 @@ def schedule(
     """(offset, due instant) of the reminders still worth sending, earliest first.
 
     Reminders whose time has already passed are left out; so is a second reminder due at the
-    same instant as another.
+    same instant as another. When every reminder time has passed but the appointment is still
+    more than `SOON` away (made or moved at short notice), one reminder goes out now.
     """
     planned: dict[dt.datetime, int] = {}
+    passed: list[tuple[dt.datetime, int]] = []
     for offset in valid_offsets(offsets):
         due = due_at(starts_at, offset, tz)
         if now <= due < starts_at and due not in planned:
             planned[due] = offset
+        elif due < now:
+            passed.append((due, offset))
+    if not planned and passed and starts_at - now > SOON:
+        planned[now] = max(passed)[1]  # the latest one that was missed
     return sorted(((offset, due) for due, offset in planned.items()), key=lambda pair: pair[1])
 
 

@@ -139,3 +139,10 @@ def test_ics_has_the_zone_and_local_time() -> None:
 
 def test_qr_code_is_a_png() -> None:
     assert png("https://t.me/integrationsbot?start=apt-abc").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_short_notice_gets_one_reminder_now() -> None:
+    now = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+    starts = now + dt.timedelta(minutes=90)  # both the evening-before and the two-hours time have passed
+    assert reminders.schedule(starts, reminders.DEFAULT_OFFSETS, BERLIN, now) == [(120, now)]
+    assert reminders.schedule(now + dt.timedelta(minutes=10), reminders.DEFAULT_OFFSETS, BERLIN, now) == []
