@@ -291,21 +291,26 @@ async def reassign(
         return None
     await repo.cancel_kinds(session, request_id, VOLUNTEER_KINDS)
     if previous is not None:
-        await outbox.add(
-            session,
-            key=f"hr:{request_id}:withdrawn:{previous}:{int(now.timestamp())}",
-            chat_id=previous,
-            kind="hr_withdrawn",
-            payload={},
-            due_at=now,
-            lang=await vol_repo.user_language(session, previous),
-            ref_type=REF,
-            ref_id=request_id,
-        )
+        await _tell_withdrawn(session, request_id, previous, now)
     req = await repo.get(session, request_id)
     assert req is not None
     await _assign(session, req, volunteer_id, now)
     return req
+
+
+async def _tell_withdrawn(session: AsyncSession, request_id: int, volunteer: int, now: dt.datetime) -> None:
+    """Tell a volunteer the request is no longer theirs (and its contact no longer to be used)."""
+    await outbox.add(
+        session,
+        key=f"hr:{request_id}:withdrawn:{volunteer}:{int(now.timestamp())}",
+        chat_id=volunteer,
+        kind="hr_withdrawn",
+        payload={},
+        due_at=now,
+        lang=await vol_repo.user_language(session, volunteer),
+        ref_type=REF,
+        ref_id=request_id,
+    )
 
 
 async def cancel(
@@ -328,17 +333,7 @@ async def cancel(
         return False
     await outbox.cancel_for(session, REF, request_id)
     if volunteer is not None:
-        await outbox.add(
-            session,
-            key=f"hr:{request_id}:withdrawn:{volunteer}:{int(now.timestamp())}",
-            chat_id=volunteer,
-            kind="hr_withdrawn",
-            payload={},
-            due_at=now,
-            lang=await vol_repo.user_language(session, volunteer),
-            ref_type=REF,
-            ref_id=request_id,
-        )
+        await _tell_withdrawn(session, request_id, volunteer, now)
     return True
 
 
